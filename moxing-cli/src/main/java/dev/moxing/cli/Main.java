@@ -1,0 +1,53 @@
+package dev.moxing.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** The {@code moxing} command. */
+@Command(name = "moxing",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Moxing (模型): define, train, evaluate and run neural networks in pure Java.",
+        subcommands = {ExampleCommand.class, BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // Bad input is the user's to fix: one clear line, no stack trace (MOXING_DEBUG=1 shows it).
+            if (System.getenv("MOXING_DEBUG") != null) ex.printStackTrace();
+            cmd.getErr().println("moxing: " + ex.getMessage());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/moxing-version.properties")) {
+                if (in != null) p.load(in);
+            }
+            return new String[] {"moxing " + p.getProperty("version", "unknown"),
+                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

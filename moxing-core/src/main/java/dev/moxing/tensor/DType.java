@@ -1,0 +1,50 @@
+package dev.moxing.tensor;
+
+/**
+ * Element types. Compute happens in F32; the others exist so that stored weights (F16, BF16,
+ * block-quantized) and indices (I32) can live in tensors without conversion. Block-quantized
+ * types pack {@link #blockSize()} elements into {@link #blockBytes()} bytes (ggml layouts).
+ */
+public enum DType {
+    F32(1, 4),
+    F16(1, 2),
+    BF16(1, 2),
+    I32(1, 4),
+    I8(1, 1),
+    /** ggml Q8_0: per 32 elements, an f16 scale and 32 int8 values. */
+    Q8_0(32, 34),
+    /** ggml Q4_0: per 32 elements, an f16 scale and 16 bytes of 4-bit values. */
+    Q4_0(32, 18),
+    /** ggml Q4_K: per 256 elements, f16 d and dmin, 12 bytes of 6-bit scales, 128 bytes of 4-bit values. */
+    Q4_K(256, 144);
+
+    private final int blockSize;
+    private final int blockBytes;
+
+    DType(int blockSize, int blockBytes) {
+        this.blockSize = blockSize;
+        this.blockBytes = blockBytes;
+    }
+
+    /** Elements per block (1 for plain types). */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Bytes per block (the element size for plain types). */
+    public int blockBytes() {
+        return blockBytes;
+    }
+
+    public boolean isQuantized() {
+        return blockSize > 1;
+    }
+
+    /** Bytes needed for {@code elements} elements; elements must be a multiple of the block size. */
+    public long bytesFor(long elements) {
+        if (elements % blockSize != 0) {
+            throw new IllegalArgumentException(this + ": " + elements + " elements is not a multiple of the block size " + blockSize);
+        }
+        return elements / blockSize * blockBytes;
+    }
+}
