@@ -1,6 +1,9 @@
 package dev.moxing.tensor;
 
+import dev.moxing.kernels.VectorActivations;
 import dev.moxing.kernels.VectorOps;
+import dev.moxing.kernels.VectorReductions;
+import dev.moxing.kernels.VectorSoftmax;
 import dev.moxing.parallel.WorkerPool;
 
 /**
@@ -76,12 +79,12 @@ final class Derivatives {
         WorkerPool.shared().parallelFor(0, n, Elementwise.GRAIN, (f, t) -> {
             int len = t - f;
             switch (op) {
-                case RELU -> VectorOps.reluBackward(gd, go + f, sd, so + f, dx, f, len);
-                case GELU -> VectorOps.geluBackward(gd, go + f, sd, so + f, dx, f, len);
-                case GELU_TANH -> VectorOps.geluTanhBackward(gd, go + f, sd, so + f, dx, f, len);
-                case SILU -> VectorOps.siluBackward(gd, go + f, sd, so + f, dx, f, len);
-                case SIGMOID -> VectorOps.sigmoidBackward(gd, go + f, sd, so + f, dx, f, len);
-                case TANH -> VectorOps.tanhBackward(gd, go + f, sd, so + f, dx, f, len);
+                case RELU -> VectorActivations.reluBackward(gd, go + f, sd, so + f, dx, f, len);
+                case GELU -> VectorActivations.geluBackward(gd, go + f, sd, so + f, dx, f, len);
+                case GELU_TANH -> VectorActivations.geluTanhBackward(gd, go + f, sd, so + f, dx, f, len);
+                case SILU -> VectorActivations.siluBackward(gd, go + f, sd, so + f, dx, f, len);
+                case SIGMOID -> VectorActivations.sigmoidBackward(gd, go + f, sd, so + f, dx, f, len);
+                case TANH -> VectorActivations.tanhBackward(gd, go + f, sd, so + f, dx, f, len);
                 default -> throw new AssertionError(op);
             }
         });
@@ -133,8 +136,8 @@ final class Derivatives {
         int rows = cols == 0 ? 0 : gd.length / cols;
         float[] dx = new float[gd.length];
         WorkerPool.shared().parallelFor(0, rows, Math.max(1, Elementwise.GRAIN / Math.max(1, cols)), (r0, r1) -> {
-            if (log) VectorOps.logSoftmaxBackwardRows(gd, r0 * cols, yd, r0 * cols, dx, r0 * cols, r1 - r0, cols);
-            else VectorOps.softmaxBackwardRows(gd, r0 * cols, yd, r0 * cols, dx, r0 * cols, r1 - r0, cols);
+            if (log) VectorSoftmax.logSoftmaxBackwardRows(gd, r0 * cols, yd, r0 * cols, dx, r0 * cols, r1 - r0, cols);
+            else VectorSoftmax.softmaxBackwardRows(gd, r0 * cols, yd, r0 * cols, dx, r0 * cols, r1 - r0, cols);
         });
         Tensor out = Tensor.wrap(dx, yp.shapeRef());
         return moved ? Tensor.wrap(Views.permute(out, perm).toFloatArray(), y.shapeRef()) : out;

@@ -1,6 +1,9 @@
 package dev.moxing.tensor;
 
+import dev.moxing.kernels.VectorActivations;
 import dev.moxing.kernels.VectorOps;
+import dev.moxing.kernels.VectorReductions;
+import dev.moxing.kernels.VectorSoftmax;
 import dev.moxing.parallel.WorkerPool;
 
 /**
@@ -125,12 +128,12 @@ final class Elementwise {
             case SQRT -> VectorOps.sqrt(a, ao, out, oo, n);
             case RSQRT -> VectorOps.rsqrt(a, ao, out, oo, n);
             case SQUARE -> VectorOps.square(a, ao, out, oo, n);
-            case RELU -> VectorOps.relu(a, ao, out, oo, n);
-            case GELU -> VectorOps.gelu(a, ao, out, oo, n);
-            case GELU_TANH -> VectorOps.geluTanh(a, ao, out, oo, n);
-            case SILU -> VectorOps.silu(a, ao, out, oo, n);
-            case SIGMOID -> VectorOps.sigmoid(a, ao, out, oo, n);
-            case TANH -> VectorOps.tanh(a, ao, out, oo, n);
+            case RELU -> VectorActivations.relu(a, ao, out, oo, n);
+            case GELU -> VectorActivations.gelu(a, ao, out, oo, n);
+            case GELU_TANH -> VectorActivations.geluTanh(a, ao, out, oo, n);
+            case SILU -> VectorActivations.silu(a, ao, out, oo, n);
+            case SIGMOID -> VectorActivations.sigmoid(a, ao, out, oo, n);
+            case TANH -> VectorActivations.tanh(a, ao, out, oo, n);
             case SIGN -> {
                 for (int i = 0; i < n; i++) out[oo + i] = Math.signum(a[ao + i]);
             }

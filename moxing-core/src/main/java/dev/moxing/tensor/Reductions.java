@@ -1,6 +1,9 @@
 package dev.moxing.tensor;
 
+import dev.moxing.kernels.VectorActivations;
 import dev.moxing.kernels.VectorOps;
+import dev.moxing.kernels.VectorReductions;
+import dev.moxing.kernels.VectorSoftmax;
 import dev.moxing.parallel.WorkerPool;
 
 /**
@@ -78,7 +81,7 @@ final class Reductions {
             float[] partial = new float[chunks];
             pool.run(chunks, (c, cs) -> {
                 int from = (int) ((long) cols * c / cs), to = (int) ((long) cols * (c + 1) / cs);
-                partial[c] = VectorOps.sum(x, off + from, to - from);
+                partial[c] = VectorReductions.sum(x, off + from, to - from);
             });
             float s = 0;
             for (float p : partial) s += p;
@@ -86,7 +89,7 @@ final class Reductions {
             return out;
         }
         pool.parallelFor(0, rows, Math.max(1, Elementwise.GRAIN / cols), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) out[r] = VectorOps.sum(x, off + r * cols, cols);
+            for (int r = r0; r < r1; r++) out[r] = VectorReductions.sum(x, off + r * cols, cols);
         });
         return out;
     }
@@ -140,8 +143,8 @@ final class Reductions {
         int rows = cols == 0 ? 0 : Shape.numel(src.shapeRef()) / cols;
         float[] y = new float[rows * cols];
         WorkerPool.shared().parallelFor(0, rows, Math.max(1, Elementwise.GRAIN / Math.max(1, cols)), (r0, r1) -> {
-            if (log) VectorOps.logSoftmaxRows(x, xo + r0 * cols, y, r0 * cols, r1 - r0, cols);
-            else VectorOps.softmaxRows(x, xo + r0 * cols, y, r0 * cols, r1 - r0, cols);
+            if (log) VectorSoftmax.logSoftmaxRows(x, xo + r0 * cols, y, r0 * cols, r1 - r0, cols);
+            else VectorSoftmax.softmaxRows(x, xo + r0 * cols, y, r0 * cols, r1 - r0, cols);
         });
         Tensor out = Tensor.wrap(y, src.shapeRef());
         if (perm == null) return out;
@@ -172,7 +175,7 @@ final class Reductions {
         int[] out = new int[rows];
         WorkerPool.shared().parallelFor(0, rows, Math.max(1, Elementwise.GRAIN / cols), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                out[r] = isMax ? VectorOps.argmax(x, r * cols, cols) : VectorOps.argmin(x, r * cols, cols);
+                out[r] = isMax ? VectorReductions.argmax(x, r * cols, cols) : VectorReductions.argmin(x, r * cols, cols);
             }
         });
         boolean[] red = new boolean[rank];

@@ -732,14 +732,15 @@ public final class Tensor {
     public Tensor var(int[] dims, int correction, boolean keepdim) {
         boolean[] r = Reductions.reducedMask("var", dims, shape.length);
         int count = Reductions.count(shape, r);
+        Tensor centered, out;
         try (GradMode ignored = GradMode.disabled()) {
             Tensor mean = Reductions.sum(this, r, true).div(count);
-            Tensor centered = sub(mean);
-            Tensor out = Reductions.sum(centered.square(), r, keepdim).div(Math.max(0, count - correction));
-            int[] in = shape;
-            return Autograd.record(out, "var",
-                    g -> Derivatives.var(g, centered, in, r, keepdim, count - correction), this);
+            centered = sub(mean);
+            out = Reductions.sum(centered.square(), r, keepdim).div(Math.max(0, count - correction));
         }
+        int[] in = shape;
+        Tensor c = centered;
+        return Autograd.record(out, "var", g -> Derivatives.var(g, c, in, r, keepdim, count - correction), this);
     }
 
     public Tensor var(int dim, boolean keepdim) {

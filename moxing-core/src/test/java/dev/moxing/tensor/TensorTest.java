@@ -64,7 +64,7 @@ class TensorTest {
         assertThat(u.max().item()).isLessThan(1f);
         Tensor ri = Tensor.randint(new Rng(5), -2, 3, 500);
         assertThat(ri.dtype()).isEqualTo(DType.I32);
-        assertThat(ri.toIntArray()).allMatch(v -> v >= -2 && v < 3);
+        assertThat(java.util.Arrays.stream(ri.toIntArray()).allMatch(v -> v >= -2 && v < 3)).isTrue();
     }
 
     @Test
