@@ -1,0 +1,58 @@
+package dev.moxing.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+
+    /** Runs the CLI in-process, capturing stdout and stderr. */
+    private static String[] run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new String[] {Integer.toString(rc), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void versionAndHelp() {
+        String[] v = run("--version");
+        assertThat(v[0]).isEqualTo("0");
+        assertThat(v[1]).startsWith("moxing ");
+        for (String[] args : new String[][] {{"--help"}, {"example", "--help"}, {"example", "logistic-regression", "--help"},
+                {"bench", "--help"}, {"bench", "gemm", "--help"}, {"bench", "ops", "--help"}, {"demo", "--help"}}) {
+            String[] r = run(args);
+            assertThat(r[0]).as(String.join(" ", args)).isEqualTo("0");
+            assertThat(r[1]).as(String.join(" ", args)).contains("Usage:");
+        }
+    }
+
+    @Test
+    void logisticRegressionPrintsTestAccuracy() {
+        String[] r = run("example", "logistic-regression", "--epochs", "100", "--print-every", "50");
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[1]).contains("epoch   50/100").containsPattern("test_accuracy: 0\\.9[5-9]\\d\\d");
+    }
+
+    @Test
+    void badInputIsOneClearLineAndNonZeroExit() {
+        String[] r = run("example", "logistic-regression", "--epochs", "0");
+        assertThat(r[0]).isNotEqualTo("0");
+        assertThat(r[2]).contains("--epochs: invalid value 0").doesNotContain("Exception").doesNotContain("\tat ");
+        String[] u = run("example", "logistic-regression", "--no-such-option");
+        assertThat(u[0]).isNotEqualTo("0");
+        assertThat(u[2]).contains("Unknown option");
+    }
+}
