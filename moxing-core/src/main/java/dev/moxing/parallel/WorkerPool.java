@@ -34,6 +34,8 @@ public final class WorkerPool {
     private final int threads;
     private final Worker[] workers;
     private final Object submitLock = new Object();
+    /** Set while a thread runs chunks of a job: nested parallel calls from it then run inline. */
+    private final ThreadLocal<boolean[]> inJob = ThreadLocal.withInitial(() -> new boolean[1]);
 
     /** The process-wide pool. */
     public static WorkerPool shared() {
@@ -104,7 +106,8 @@ public final class WorkerPool {
      */
     public void run(int chunks, ChunkBody body) {
         if (chunks <= 0) return;
-        if (chunks == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker) {
+        boolean[] nested = inJob.get();
+        if (chunks == 1 || workers.length == 0 || nested[0] || Thread.currentThread() instanceof Worker) {
             for (int c = 0; c < chunks; c++) body.run(c, chunks);
             return;
         }
@@ -113,7 +116,12 @@ public final class WorkerPool {
             Job job = new Job(body, chunks);
             int helpers = Math.min(workers.length, chunks - 1);
             for (int i = 0; i < helpers; i++) workers[i].assign(job);
-            job.work();
+            nested[0] = true;
+            try {
+                job.work();
+            } finally {
+                nested[0] = false;
+            }
             job.awaitDone();
             for (int i = 0; i < helpers; i++) workers[i].clear();
             if (job.failure != null) {

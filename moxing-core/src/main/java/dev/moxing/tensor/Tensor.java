@@ -795,6 +795,16 @@ public final class Tensor {
         return Linalg.matmul(this, o);
     }
 
+    /**
+     * Scaled dot-product attention softmax(q kᵀ / √D [+ causal mask]) v, fused: no T×T matrix per head
+     * is materialised. q (B, H, Tq, D); k, v (B, Hkv, Tk, D) with H a multiple of Hkv (grouped-query
+     * attention). Causal rows are aligned to the end of the keys, so Tq new tokens can attend to a
+     * cached prefix.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal) {
+        return Attention.apply(q, k, v, causal);
+    }
+
     // ---------------------------------------------------------------- indexing and joining
 
     public Tensor indexSelect(int dim, Tensor index) {

@@ -1,0 +1,147 @@
+package dev.moxing.kernels;
+
+import dev.moxing.parallel.WorkerPool;
+
+/**
+ * Scaled dot-product attention, forward and backward, computed tile by tile (FlashAttention-2
+ * style) so that no T×T score matrix per head is ever materialised: only Br×Bc tiles, through the
+ * packed GEMM. The forward saves the per-row log-sum-exp so the backward can rebuild each
+ * probability tile exactly instead of storing it.
+ *
+ * <p>Layout: q (B, H, Tq, D), k and v (B, Hkv, Tk, D), contiguous; H a multiple of Hkv (grouped-query
+ * attention: query head h reads key/value head h / (H / Hkv)). With {@code causal}, query row i
+ * (absolute position i + Tk − Tq, so a KV cache's new rows see the whole prefix) attends to keys
+ * j ≤ i + Tk − Tq. Work is split over (batch, kv-head) groups, which own disjoint slices of every
+ * output and gradient, so the result is the same for any thread count.
+ */
+public final class FlashAttention {
+    private static final int BR = 64;
+    private static final int BC = 64;
+
+    private FlashAttention() {
+    }
+
+    /** out (B, H, Tq, D) and lse (B, H, Tq) are written. */
+    public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse,
+                               int b, int h, int hkv, int tq, int tk, int d, boolean causal) {
+        int group = h / hkv;
+        float scale = (float) (1 / Math.sqrt(d));
+        WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
+            float[] s = new float[BR * BC];
+            float[] m = new float[BR], l = new float[BR];
+            for (int g = g0; g < g1; g++) {
+                int bi = g / hkv, kh = g % hkv;
+                int kvOff = (bi * hkv + kh) * tk * d;
+                for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
+                    int qOff = (bi * h + hh) * tq * d;
+                    int lseOff = (bi * h + hh) * tq;
+                    for (int i0 = 0; i0 < tq; i0 += BR) {
+                        int br = Math.min(BR, tq - i0);
+                        forwardTile(q, k, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, s, m, l);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void forwardTile(float[] q, float[] k, float[] v, float[] out, float[] lse, int qOff, int kvOff,
+                                    int lseOff, int i0, int br, int tq, int tk, int d, boolean causal, float scale,
+                                    float[] s, float[] m, float[] l) {
+        int shift = tk - tq;
+        java.util.Arrays.fill(m, 0, br, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(l, 0, br, 0f);
+        int o0 = qOff + i0 * d;
+        java.util.Arrays.fill(out, o0, o0 + br * d, 0f);
+        int jEnd = causal ? Math.min(tk, i0 + br + shift) : tk;
+        for (int j0 = 0; j0 < jEnd; j0 += BC) {
+            int bc = Math.min(BC, jEnd - j0);
+            // S = scale · Q_i K_jᵀ   (br, bc)
+            Gemm.sgemm(false, true, br, bc, d, scale, q, o0, d, k, kvOff + j0 * d, d, 0f, s, 0, bc);
+            for (int r = 0; r < br; r++) {
+                int row = r * bc;
+                int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc; // keys j0..j0+limit-1 visible
+                float mx = m[r];
+                for (int c = 0; c < limit; c++) mx = Math.max(mx, s[row + c]);
+                if (mx == Float.NEGATIVE_INFINITY) { // row sees no key in this tile
+                    java.util.Arrays.fill(s, row, row + bc, 0f);
+                    continue;
+                }
+                float corr = (float) Math.exp(m[r] - mx);
+                float sum = 0;
+                for (int c = 0; c < limit; c++) {
+                    float p = (float) Math.exp(s[row + c] - mx);
+                    s[row + c] = p;
+                    sum += p;
+                }
+                for (int c = limit; c < bc; c++) s[row + c] = 0f;
+                l[r] = l[r] * corr + sum;
+                m[r] = mx;
+                if (corr != 1f) VectorOps.mulScalar(out, o0 + r * d, corr, out, o0 + r * d, d);
+            }
+            // O_i += P V_j   (br, d)
+            Gemm.sgemm(false, false, br, d, bc, 1f, s, 0, bc, v, kvOff + j0 * d, d, 1f, out, o0, d);
+        }
+        for (int r = 0; r < br; r++) {
+            float inv = l[r] == 0 ? 0f : 1f / l[r];
+            VectorOps.mulScalar(out, o0 + r * d, inv, out, o0 + r * d, d);
+            lse[lseOff + i0 + r] = l[r] == 0 ? Float.NEGATIVE_INFINITY : (float) (m[r] + Math.log(l[r]));
+        }
+    }
+
+    /** Gradients dq (B, H, Tq, D), dk, dv (B, Hkv, Tk, D) are overwritten. */
+    public static void backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+                                float[] dq, float[] dk, float[] dv,
+                                int b, int h, int hkv, int tq, int tk, int d, boolean causal) {
+        int group = h / hkv;
+        float scale = (float) (1 / Math.sqrt(d));
+        int shift = tk - tq;
+        java.util.Arrays.fill(dq, 0f);
+        java.util.Arrays.fill(dk, 0f);
+        java.util.Arrays.fill(dv, 0f);
+        WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
+            float[] p = new float[BR * BC], dp = new float[BR * BC];
+            float[] delta = new float[tq];
+            for (int g = g0; g < g1; g++) {
+                int bi = g / hkv, kh = g % hkv;
+                int kvOff = (bi * hkv + kh) * tk * d;
+                for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
+                    int qOff = (bi * h + hh) * tq * d;
+                    int lseOff = (bi * h + hh) * tq;
+                    // Δ_i = Σ_d dO_i ∘ O_i  (the softmax-backward row term)
+                    for (int i = 0; i < tq; i++) delta[i] = VectorReductions.dot(dout, qOff + i * d, out, qOff + i * d, d);
+                    for (int j0 = 0; j0 < tk; j0 += BC) {
+                        int bc = Math.min(BC, tk - j0);
+                        int iStart = causal ? Math.max(0, ((j0 - shift) / BR) * BR) : 0;
+                        for (int i0 = iStart; i0 < tq; i0 += BR) {
+                            int br = Math.min(BR, tq - i0);
+                            if (causal && i0 + br - 1 + shift < j0) continue; // tile fully masked
+                            int q0 = qOff + i0 * d;
+                            // P = exp(scale · Q_i K_jᵀ − lse_i), masked   (br, bc)
+                            Gemm.sgemm(false, true, br, bc, d, scale, q, q0, d, k, kvOff + j0 * d, d, 0f, p, 0, bc);
+                            for (int r = 0; r < br; r++) {
+                                float rowLse = lse[lseOff + i0 + r];
+                                int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc;
+                                int row = r * bc;
+                                for (int c = 0; c < limit; c++) p[row + c] = (float) Math.exp(p[row + c] - rowLse);
+                                for (int c = limit; c < bc; c++) p[row + c] = 0f;
+                            }
+                            // dV_j += Pᵀ dO_i   (bc, d)
+                            Gemm.sgemm(true, false, bc, d, br, 1f, p, 0, bc, dout, q0, d, 1f, dv, kvOff + j0 * d, d);
+                            // dP = dO_i V_jᵀ   (br, bc)
+                            Gemm.sgemm(false, true, br, bc, d, 1f, dout, q0, d, v, kvOff + j0 * d, d, 0f, dp, 0, bc);
+                            // dS = P ∘ (dP − Δ_i)   (stored in dp)
+                            for (int r = 0; r < br; r++) {
+                                float dl = delta[i0 + r];
+                                int row = r * bc;
+                                for (int c = 0; c < bc; c++) dp[row + c] = p[row + c] * (dp[row + c] - dl);
+                            }
+                            // dQ_i += scale · dS K_j ;  dK_j += scale · dSᵀ Q_i
+                            Gemm.sgemm(false, false, br, d, bc, scale, dp, 0, bc, k, kvOff + j0 * d, d, 1f, dq, q0, d);
+                            Gemm.sgemm(true, false, bc, d, br, scale, dp, 0, bc, q, q0, d, 1f, dk, kvOff + j0 * d, d);
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

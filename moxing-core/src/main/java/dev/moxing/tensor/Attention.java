@@ -1,0 +1,37 @@
+package dev.moxing.tensor;
+
+import dev.moxing.autograd.Autograd;
+import dev.moxing.kernels.FlashAttention;
+
+/** Fused scaled dot-product attention: the op, its saved state, and the wiring to its backward kernel. */
+final class Attention {
+    private Attention() {
+    }
+
+    /** q (B, H, Tq, D), k and v (B, Hkv, Tk, D) → (B, H, Tq, D). */
+    static Tensor apply(Tensor q, Tensor k, Tensor v, boolean causal) {
+        int[] qs = q.shapeRef(), ks = k.shapeRef(), vs = v.shapeRef();
+        if (qs.length != 4 || ks.length != 4 || vs.length != 4) {
+            throw new IllegalArgumentException("attention: expects 4-D (B, H, T, D) tensors, got q " + Shape.str(qs)
+                    + ", k " + Shape.str(ks) + ", v " + Shape.str(vs));
+        }
+        int b = qs[0], h = qs[1], tq = qs[2], d = qs[3], hkv = ks[1], tk = ks[2];
+        if (ks[0] != b || vs[0] != b || !Shape.same(ks, vs) || ks[3] != d || hkv == 0 || h % hkv != 0) {
+            throw new IllegalArgumentException("attention: incompatible q " + Shape.str(qs) + ", k " + Shape.str(ks)
+                    + ", v " + Shape.str(vs) + " (need the same B and D, k and v equal, H a multiple of Hkv)");
+        }
+        if (causal && tq > tk) {
+            throw new IllegalArgumentException("attention: causal with more queries (" + tq + ") than keys (" + tk + ")");
+        }
+        float[] qd = q.toFloatArray(), kd = k.toFloatArray(), vd = v.toFloatArray();
+        float[] out = new float[qd.length];
+        float[] lse = new float[b * h * tq];
+        FlashAttention.forward(qd, kd, vd, out, lse, b, h, hkv, tq, tk, d, causal);
+        Tensor result = Tensor.wrap(out, qs);
+        return Autograd.record(result, "attention", g -> {
+            float[] dq = new float[qd.length], dk = new float[kd.length], dv = new float[vd.length];
+            FlashAttention.backward(qd, kd, vd, out, lse, g.toFloatArray(), dq, dk, dv, b, h, hkv, tq, tk, d, causal);
+            return new Tensor[] {Tensor.wrap(dq, qs), Tensor.wrap(dk, ks), Tensor.wrap(dv, vs)};
+        }, q, k, v);
+    }
+}
