@@ -66,21 +66,24 @@ public final class ScalarOps {
         for (int i = 0; i < n; i++) out[oo + i] = Math.min(Math.max(a[ao + i], lo), hi);
     }
 
-    /** PyTorch's special exponents first (see {@link VectorOps#powScalar}), then Math.pow in double. */
+    /**
+     * PyTorch's special exponents first, in float as PyTorch computes them (see
+     * {@link VectorOps#powScalar}), then Math.pow in double.
+     */
     public static void powScalar(float[] a, int ao, float p, float[] out, int oo, int n) {
         for (int i = 0; i < n; i++) {
-            double x = a[ao + i];
-            double r;
-            if (p == 0f) r = 1;
+            float x = a[ao + i];
+            float r;
+            if (p == 0f) r = 1f;
             else if (p == 1f) r = x;
             else if (p == 2f) r = x * x;
             else if (p == 3f) r = x * x * x;
-            else if (p == 0.5f) r = Math.sqrt(x);
-            else if (p == -0.5f) r = 1 / Math.sqrt(x);
-            else if (p == -1f) r = 1 / x;
-            else if (p == -2f) r = 1 / (x * x);
-            else r = Math.pow(x, p);
-            out[oo + i] = (float) r;
+            else if (p == 0.5f) r = (float) Math.sqrt(x);
+            else if (p == -0.5f) r = (float) (1 / Math.sqrt(x));
+            else if (p == -1f) r = 1f / x;
+            else if (p == -2f) r = 1f / (x * x);
+            else r = (float) Math.pow(x, p);
+            out[oo + i] = r;
         }
     }
 

@@ -45,14 +45,16 @@ public final class VectorActivations {
     private static final float PS0 = 0.3989422917366028f, PS1 = -0.06649085879325867f,
             PS2 = 0.009976830333471298f, PS3 = -0.0011954901274293661f, PS4 = 0.00012456830882001668f,
             PS5 = -1.4061034562473651e-05f, PS6 = 1.4603378986066673e-06f;
-    // Phi(-u) = exp(G(u - 5.25) - u^2/2) for 1.3 <= u <= 9.2 (G is log Phi(-u) + u^2/2; fit error
-    // 2.5e-8). Fitting Phi directly in x (rather than erf at x/sqrt 2) avoids rounding x/sqrt 2, and
+    // Phi(-u) = exp(G(w) - u^2/2), w = u/8 - PW, for 1.3 <= u <= 13.5 (G is log Phi(-u) + u^2/2;
+    // fit error 8e-8; u is clamped to 13.5 inside G, below which Phi(-u) < 1e-41 is subnormal).
+    // Fitting Phi directly in x (rather than erf at x/sqrt 2) avoids rounding x/sqrt 2, and
     // computing the lower tail as Phi(-u) (not 1 + erf) keeps gelu's relative accuracy for x < 0.
-    private static final float PQ0 = -2.6106300354003906f, PQ1 = -0.17865538597106934f,
-            PQ2 = 0.015070836991071701f, PQ3 = -0.0016071365680545568f, PQ4 = 0.00018307409482076764f,
-            PQ5 = -2.1152718545636162e-05f, PQ6 = 2.430056383673218e-06f, PQ7 = -2.6412388365315564e-07f,
-            PQ8 = 2.5530116687377813e-08f, PQ9 = -3.0762903335812553e-09f, PQ10 = 4.135204123567604e-10f,
-            PQ11 = -6.742034773347949e-13f, PQ12 = -4.857976434319289e-12f;
+    private static final float PW = 0.925f;
+    private static final float PQ0 = -2.937912940979004f, PQ1 = -1.0447851419448853f,
+            PQ2 = 0.5285661816596985f, PQ3 = -0.3457828164100647f, PQ4 = 0.2469620406627655f,
+            PQ5 = -0.18226070702075958f, PQ6 = 0.13678288459777832f, PQ7 = -0.1046583279967308f,
+            PQ8 = 0.07247799634933472f, PQ9 = -0.04215836897492409f, PQ10 = 0.04283532127737999f,
+            PQ11 = -0.04690856486558914f, PQ12 = 0.013907885178923607f, PQ13 = 0.006235284265130758f;
     private static final float INV_SQRT_2PI = 0.3989422804014327f;
     // gelu tanh form: u = K0 (x + K1 x^3).
     private static final float K0 = 0.7978845608028654f, K1 = 0.044715f;
@@ -173,8 +175,9 @@ public final class VectorActivations {
             p = p.fma(x2, FloatVector.broadcast(S, PS1));
             p = p.fma(x2, FloatVector.broadcast(S, PS0));
             FloatVector phiSmall = p.fma(x, half);
-            FloatVector w = u.min(9.2f).sub(5.25f);
-            FloatVector q = FloatVector.broadcast(S, PQ12);
+            FloatVector w = u.min(13.5f).fma(0.125f, -PW);
+            FloatVector q = FloatVector.broadcast(S, PQ13);
+            q = q.fma(w, FloatVector.broadcast(S, PQ12));
             q = q.fma(w, FloatVector.broadcast(S, PQ11));
             q = q.fma(w, FloatVector.broadcast(S, PQ10));
             q = q.fma(w, FloatVector.broadcast(S, PQ9));
@@ -187,7 +190,17 @@ public final class VectorActivations {
             q = q.fma(w, FloatVector.broadcast(S, PQ2));
             q = q.fma(w, FloatVector.broadcast(S, PQ1));
             q = q.fma(w, FloatVector.broadcast(S, PQ0));
-            FloatVector lower = x2.fma(mhalf, q).lanewise(VectorOperators.EXP); // Phi(-|x|)
+            // Phi(-u) = exp(q - u^2/2). The float sum q - hi/2 would round by up to half an ulp of
+            // numbers as large as 91, a relative error of 4e-6 in the result; so the rounding error
+            // of the sum (two-sum) and of u^2 (fma) are kept and applied as a factor 1 + err.
+            FloatVector uc = u.min(16f);                                // keeps hi and lo finite
+            FloatVector hh = uc.mul(uc).mul(mhalf);                     // -hi/2, exact halving
+            FloatVector lo = uc.fma(uc, hh.mul(2f));                    // uc^2 - hi, exactly
+            FloatVector s = q.add(hh);
+            FloatVector bb = s.sub(q);
+            FloatVector err = q.sub(s.sub(bb)).add(hh.sub(bb));         // q + hh - s, exactly
+            FloatVector lower = s.lanewise(VectorOperators.EXP);
+            lower = lower.fma(lo.fma(mhalf, err), lower);              // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), x.compare(VectorOperators.GE, 0f));
             FloatVector phi = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
             x.mul(phi).intoArray(out, oo + i);
@@ -301,8 +314,9 @@ public final class VectorActivations {
             p = p.fma(x2, FloatVector.broadcast(S, PS1));
             p = p.fma(x2, FloatVector.broadcast(S, PS0));
             FloatVector phiSmall = p.fma(v, half);
-            FloatVector w = u.min(9.2f).sub(5.25f);
-            FloatVector q = FloatVector.broadcast(S, PQ12);
+            FloatVector w = u.min(13.5f).fma(0.125f, -PW);
+            FloatVector q = FloatVector.broadcast(S, PQ13);
+            q = q.fma(w, FloatVector.broadcast(S, PQ12));
             q = q.fma(w, FloatVector.broadcast(S, PQ11));
             q = q.fma(w, FloatVector.broadcast(S, PQ10));
             q = q.fma(w, FloatVector.broadcast(S, PQ9));
@@ -360,7 +374,7 @@ public final class VectorActivations {
     private static final float[] ER = {ER6, ER5, ER4, ER3, ER2, ER1, ER0};
     private static final float[] EQ = {EQ12, EQ11, EQ10, EQ9, EQ8, EQ7, EQ6, EQ5, EQ4, EQ3, EQ2, EQ1, EQ0};
     private static final float[] PS = {PS6, PS5, PS4, PS3, PS2, PS1, PS0};
-    private static final float[] PQ = {PQ12, PQ11, PQ10, PQ9, PQ8, PQ7, PQ6, PQ5, PQ4, PQ3, PQ2, PQ1, PQ0};
+    private static final float[] PQ = {PQ13, PQ12, PQ11, PQ10, PQ9, PQ8, PQ7, PQ6, PQ5, PQ4, PQ3, PQ2, PQ1, PQ0};
 
     /** Horner with fma, highest coefficient first. */
     private static float horner(float[] c, float z) {
@@ -378,11 +392,15 @@ public final class VectorActivations {
         return Math.copySign(res, x);
     }
 
-    /** Scalar twin of the vector Phi (gelu's tails); the backward body's Phi differs in the last ulp only. */
+    /** Scalar twin of gelu's vector Phi (the backward body's Phi differs in the last ulp only). */
     private static float phi(float x) {
         float u = Math.abs(x);
         if (!(u >= 1.3f)) return Math.fma(horner(PS, x * x), x, 0.5f);
-        float lower = (float) Math.exp(Math.fma(x * x, -0.5f, horner(PQ, Math.min(u, 9.2f) - 5.25f)));
+        float q = horner(PQ, Math.fma(Math.min(u, 13.5f), 0.125f, -PW));
+        float uc = Math.min(u, 16f), hh = uc * uc * -0.5f, lo = Math.fma(uc, uc, hh * 2f);
+        float s = q + hh, bb = s - q, err = (q - (s - bb)) + (hh - bb);
+        float lower = (float) Math.exp(s);
+        lower = Math.fma(lower, Math.fma(lo, -0.5f, err), lower);
         return x >= 0f ? 1f - lower : lower;
     }
 }
