@@ -174,10 +174,11 @@ final class Elementwise {
         return Tensor.wrap(out, shape);
     }
 
-    /** dst += alpha * src, src broadcast to dst's shape; dst must be a heap F32 tensor. */
+    /** dst += alpha * src, src broadcast to dst's shape; dst must be heap F32 (any strides). */
     static void addInPlace(Tensor dst, Tensor src, float alpha) {
-        float[] dd = dst.buffer();
-        if (dst.isContiguous() && src.isContiguous() && Shape.same(dst.shapeRef(), src.shapeRef())) {
+        if (dst.isContiguous() && src.isContiguous() && Shape.same(dst.shapeRef(), src.shapeRef())
+                && dst.storage() instanceof Storage.Floats) {
+            float[] dd = dst.buffer();
             float[] sd = src.floats();
             int doff = dst.offset(), soff = src.offset();
             WorkerPool.shared().parallelFor(0, dst.numel(), GRAIN, (f, t) -> {
@@ -192,7 +193,7 @@ final class Elementwise {
             throw new IllegalArgumentException("addInPlace: " + Shape.str(src.shapeRef()) + " does not broadcast to "
                     + Shape.str(dst.shapeRef()));
         }
-        System.arraycopy(sum.floats(), 0, dd, dst.offset(), sum.numel());
+        assign(dst, sum);
     }
 
     static void copyInto(Tensor dst, Tensor src) {
@@ -200,14 +201,20 @@ final class Elementwise {
             throw new IllegalArgumentException("copyFrom: shape " + Shape.str(src.shapeRef()) + " differs from "
                     + Shape.str(dst.shapeRef()));
         }
-        float[] dd = dst.buffer();
-        float[] sd = src.toFloatArray();
-        System.arraycopy(sd, 0, dd, dst.offset(), sd.length);
+        if (dst.isContiguous() && dst.storage() instanceof Storage.Floats f) {
+            float[] sd = src.toFloatArray();
+            System.arraycopy(sd, 0, f.data(), dst.offset(), sd.length);
+        } else {
+            assign(dst, src);
+        }
     }
 
     static void fill(Tensor dst, float v) {
-        float[] dd = dst.buffer();
-        java.util.Arrays.fill(dd, dst.offset(), dst.offset() + dst.numel(), v);
+        if (dst.isContiguous() && dst.storage() instanceof Storage.Floats f) {
+            java.util.Arrays.fill(f.data(), dst.offset(), dst.offset() + dst.numel(), v);
+        } else {
+            assign(dst, Views.expand(Tensor.scalar(v), dst.shapeRef()));
+        }
     }
 
     static void requireF32(String op, Tensor t) {
@@ -222,7 +229,15 @@ final class Elementwise {
             throw new IllegalArgumentException("assign: shape " + Shape.str(src.shapeRef()) + " differs from "
                     + Shape.str(dst.shapeRef()));
         }
-        if (!(dst.storage() instanceof Storage.Floats f)) throw new IllegalStateException("assign: destination is not heap F32");
+        if (!(dst.storage() instanceof Storage.Floats f)) {
+            throw new IllegalStateException("in-place write: destination is not an F32 heap tensor (" + dst.dtype() + ")");
+        }
+        for (int i = 0; i < dst.dim(); i++) {
+            if (dst.stridesRef()[i] == 0 && dst.shapeRef()[i] > 1) {
+                throw new IllegalArgumentException("in-place write: destination " + Shape.str(dst.shapeRef())
+                        + " is an expanded view whose elements overlap (dim " + i + ")");
+            }
+        }
         float[] dd = f.data(), sd = src.floats();
         StridedLoop loop = StridedLoop.of(dst.shapeRef(), dst.stridesRef(), src.stridesRef());
         int inner = loop.inner(), ds = loop.innerStride(0), ss = loop.innerStride(1);

@@ -169,4 +169,17 @@ class TensorTest {
             assertThat(t.sum().item()).isEqualTo(15f);
         }
     }
+
+    @Test
+    void inPlaceWritesWorkThroughStridedViews() {
+        Tensor a = Tensor.zeros(3, 4);
+        a.t().narrow(0, 1, 2).copyFrom(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        assertThat(a.toFloatArray()).containsExactly(0, 1, 4, 0, 0, 2, 5, 0, 0, 3, 6, 0);
+        a.narrow(1, 3, 1).fill(9f);
+        assertThat(a.select(1, 3).toFloatArray()).containsExactly(9, 9, 9);
+        a.t().addInPlace(Tensor.ones(4, 3), 2f);
+        assertThat(a.get(0, 0)).isEqualTo(2f);
+        assertThat(a.get(2, 3)).isEqualTo(11f);
+        assertThatThrownBy(() -> Tensor.zeros(1, 3).expand(2, 3).fill(1f)).hasMessageContaining("overlap");
+    }
 }
