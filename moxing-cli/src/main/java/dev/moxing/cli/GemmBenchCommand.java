@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 public final class GemmBenchCommand implements Callable<Integer> {
 
     @Option(names = "--sizes", split = ",", paramLabel = "N",
-            description = "Square sizes m=n=k (default: ${DEFAULT-VALUE}).")
+            description = "Square sizes m=n=k (default: 256,512,1024,2048).")
     int[] sizes = {256, 512, 1024, 2048};
 
     @Option(names = "--threads", split = ",", paramLabel = "T",
@@ -44,7 +44,8 @@ public final class GemmBenchCommand implements Callable<Integer> {
     int repeat = 10;
 
     @Option(names = "--warmup-ms", paramLabel = "MS",
-            description = "Minimum untimed run per shape before timing (default: ${DEFAULT-VALUE}).")
+            description = "Minimum untimed warm-up per shape; it goes on while calls keep getting faster "
+                    + "(default: ${DEFAULT-VALUE}).")
     int warmupMs = 500;
 
     /** One benchmark shape: op(A) is (m,k), op(B) is (k,n). */
@@ -110,8 +111,24 @@ public final class GemmBenchCommand implements Callable<Integer> {
     }
 
     private double time(WorkerPool pool, Shape s, float[][] ops) {
-        long end = System.nanoTime() + warmupMs * 1_000_000L;
-        for (int i = 0; i < 3 || System.nanoTime() < end; i++) call(pool, s, ops);
+        // Warm up until the call time stops improving (5 calls in a row not 3% faster than the
+        // best so far) and at least --warmup-ms have passed: C2 may still be compiling, or the
+        // machine busy, when a fixed count of calls is done. Give up waiting at 20x --warmup-ms.
+        long start = System.nanoTime();
+        double best = Double.MAX_VALUE;
+        for (int stale = 0; ; ) {
+            long t0 = System.nanoTime();
+            call(pool, s, ops);
+            long t1 = System.nanoTime();
+            if (t1 - t0 < best * 0.97) {
+                best = t1 - t0;
+                stale = 0;
+            } else {
+                stale++;
+            }
+            double elapsedMs = (t1 - start) / 1e6;
+            if ((stale >= 5 && elapsedMs >= warmupMs) || elapsedMs >= 20.0 * Math.max(warmupMs, 100)) break;
+        }
         double[] ms = new double[repeat];
         for (int r = 0; r < repeat; r++) {
             long t0 = System.nanoTime();

@@ -1,0 +1,97 @@
+package dev.moxing.llm.model;
+
+import dev.moxing.nn.Module;
+import dev.moxing.nn.layers.Dropout;
+import dev.moxing.nn.layers.Embedding;
+import dev.moxing.nn.layers.Linear;
+import dev.moxing.random.Rng;
+import dev.moxing.tensor.Shape;
+import dev.moxing.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A decoder-only language model: token (and learned position) embeddings, N pre-norm blocks, a
+ * final norm and an output head (tied to the token embedding or separate). The same definition
+ * trains (full sequences, dropout) and generates (one position at a time through a {@link KvCache}).
+ */
+public final class Transformer extends Module {
+    private final TransformerConfig config;
+    private final Embedding tokens;
+    private final Embedding positions;
+    private final Dropout drop;
+    private final List<TransformerBlock> blocks = new ArrayList<>();
+    private final Module finalNorm;
+    private final Linear head;
+
+    public Transformer(TransformerConfig c, Rng rng) {
+        this.config = c;
+        tokens = registerModule("tokens", new Embedding(c.vocabSize(), c.width(), rng));
+        positions = c.positions() == TransformerConfig.Positions.LEARNED
+                ? registerModule("positions", new Embedding(c.contextLength(), c.width(), rng)) : null;
+        drop = registerModule("drop", new Dropout(c.dropout(), rng));
+        Rotary rotary = c.positions() == TransformerConfig.Positions.ROTARY
+                ? new Rotary(c.contextLength(), c.headDim(), c.ropeTheta()) : null;
+        for (int i = 0; i < c.layers(); i++) blocks.add(registerModule("block" + i, new TransformerBlock(c, rotary, rng)));
+        finalNorm = registerModule("norm", TransformerBlock.norm(c));
+        head = c.tiedHead() ? null : registerModule("head", new Linear(c.width(), c.vocabSize(), false, rng));
+        initGpt2(rng);
+    }
+
+    /** GPT-2 initialisation: N(0, 0.02) everywhere, residual projections N(0, 0.02/√(2·layers)), zero biases. */
+    private void initGpt2(Rng rng) {
+        float std = 0.02f, residStd = (float) (0.02 / Math.sqrt(2.0 * config.layers()));
+        try (var ignored = Tensor.noGrad()) {
+            for (var e : namedParameters().entrySet()) {
+                String name = e.getKey();
+                Tensor p = e.getValue();
+                if (name.endsWith("norm1.weight") || name.endsWith("norm2.weight") || name.equals("norm.weight")) continue;
+                if (name.endsWith(".bias")) {
+                    p.fill(0f);
+                    continue;
+                }
+                boolean residual = name.endsWith("attn.o.weight") || name.endsWith("mlp.down.weight");
+                p.copyFrom(Tensor.randn(rng, p.shape()).mul(residual ? residStd : std));
+            }
+        }
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /** ids (B, T) → logits (B, T, V). */
+    @Override
+    public Tensor forward(Tensor ids) {
+        return forward(ids, null);
+    }
+
+    /** ids (B, T) → logits (B, T, V); with a cache the ids continue the cached positions. */
+    public Tensor forward(Tensor ids, KvCache cache) {
+        if (ids.dim() != 2) {
+            throw new IllegalArgumentException("Transformer: expects token ids (B, T), got " + Shape.str(ids.shape()));
+        }
+        int t = ids.size(1);
+        int start = cache == null ? 0 : cache.length();
+        if (start + t > config.contextLength()) {
+            throw new IllegalArgumentException("Transformer: " + (start + t) + " positions exceed the context length "
+                    + config.contextLength());
+        }
+        Tensor x = tokens.forward(ids);                                           // (B, T, C)
+        if (positions != null) {
+            int[] pos = new int[t];
+            for (int i = 0; i < t; i++) pos[i] = start + i;
+            x = x.add(positions.forward(Tensor.ofInts(pos, t)));                   // + (T, C)
+        }
+        x = drop.forward(x);
+        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forward(x, cache, i, start);
+        if (cache != null) cache.advance(t);
+        x = finalNorm.forward(x);
+        return head == null ? x.matmul(tokens.weight().t()) : head.forward(x);    // (B, T, V)
+    }
+
+    public KvCache newCache() {
+        return new KvCache(config.layers(), config.contextLength());
+    }
+}

@@ -1,0 +1,144 @@
+package dev.moxing.nn.layers;
+
+import dev.moxing.autograd.Autograd;
+import dev.moxing.kernels.Gemm;
+import dev.moxing.nn.Module;
+import dev.moxing.nn.init.FanMode;
+import dev.moxing.nn.init.Init;
+import dev.moxing.random.Rng;
+import dev.moxing.tensor.Shape;
+import dev.moxing.tensor.Tensor;
+
+/**
+ * y = x Wᵀ + b over the last dim, PyTorch layout: weight (out, in), bias (out). Initialised like
+ * PyTorch's nn.Linear: weight and bias U(±1/√in) (kaiming_uniform with a = √5).
+ *
+ * <p>The op is one fused forward/backward pair on the core GEMM (llm.c's matmul_forward /
+ * matmul_backward): the bias is written into the output rows first and the GEMM accumulates
+ * onto it, and the backward pass does dx = g W, dW = gᵀ x and db = Σ g directly, instead of a
+ * matmul node, a transpose node and a broadcast-add node.
+ */
+public class Linear extends Module {
+    private final int inFeatures;
+    private final int outFeatures;
+
+    public Linear(int inFeatures, int outFeatures) {
+        this(inFeatures, outFeatures, true);
+    }
+
+    public Linear(int inFeatures, int outFeatures, boolean bias) {
+        this(inFeatures, outFeatures, bias, Init.defaultRng());
+    }
+
+    public Linear(int inFeatures, int outFeatures, boolean bias, Rng rng) {
+        ShapeCheck.positive("Linear", "in features", inFeatures);
+        ShapeCheck.positive("Linear", "out features", outFeatures);
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        registerParameter("weight", Init.heUniform(Tensor.zeros(outFeatures, inFeatures), Math.sqrt(5),
+                FanMode.FAN_IN, "leaky_relu", rng));
+        if (bias) {
+            double bound = 1 / Math.sqrt(inFeatures);
+            registerParameter("bias", Init.uniform(Tensor.zeros(outFeatures), -bound, bound, rng));
+        }
+    }
+
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    public int outFeatures() {
+        return outFeatures;
+    }
+
+    /** (out, in). */
+    public Tensor weight() {
+        return localParameters().get("weight");
+    }
+
+    /** (out), or null without bias. */
+    public Tensor bias() {
+        return localParameters().get("bias");
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        ShapeCheck.floats(this, x);
+        ShapeCheck.minRank(this, x, 1, "(..., " + inFeatures + ")");
+        ShapeCheck.size(this, x, -1, inFeatures, "features");
+        return apply(x, weight(), bias());
+    }
+
+    @Override
+    public String describe() {
+        return "Linear(" + inFeatures + " → " + outFeatures + (bias() == null ? ", bias=false" : "") + ")";
+    }
+
+    /**
+     * The functional form (torch.nn.functional.linear): input (..., in), weight (out, in), bias
+     * (out) or null → (..., out). Differentiable in all three.
+     */
+    public static Tensor apply(Tensor input, Tensor weight, Tensor bias) {
+        int[] s = input.shape();
+        if (weight.dim() != 2 || s.length == 0 || s[s.length - 1] != weight.size(1)) {
+            throw new IllegalArgumentException("linear: input " + Shape.str(s) + " does not match weight "
+                    + Shape.str(weight.shape()) + " (expected input (..., " + (weight.dim() == 2 ? weight.size(1) : "?")
+                    + "))");
+        }
+        int in = weight.size(1);
+        int out = weight.size(0);
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != out)) {
+            throw new IllegalArgumentException("linear: bias " + Shape.str(bias.shape()) + " does not match weight "
+                    + Shape.str(weight.shape()) + " (expected (" + out + ",))");
+        }
+        Tensor x = input.contiguous(); // (rows, in)
+        Tensor w = weight.contiguous(); // (out, in)
+        Tensor b = bias == null ? null : bias.contiguous(); // (out)
+        int rows = 1;
+        for (int i = 0; i < s.length - 1; i++) rows *= s[i];
+        float[] y = new float[rows * out]; // (rows, out)
+        if (b != null) {
+            for (int r = 0; r < rows; r++) System.arraycopy(b.buffer(), b.offset(), y, r * out, out);
+        }
+        if (rows > 0 && out > 0 && in > 0) {
+            Gemm.sgemm(false, true, rows, out, in, 1f, x.buffer(), x.offset(), in, w.buffer(), w.offset(), in,
+                    b == null ? 0f : 1f, y, 0, out);
+        }
+        int[] outShape = s.clone();
+        outShape[s.length - 1] = out;
+        int m = rows;
+        return Autograd.record(Tensor.fromArray(y, outShape), "linear", g -> backward(g, x, w, b, m, in, out), x, w, b);
+    }
+
+    private static Tensor[] backward(Tensor grad, Tensor x, Tensor w, Tensor b, int rows, int in, int out) {
+        Tensor g = grad.contiguous(); // (rows, out)
+        float[] gb = g.buffer();
+        int go = g.offset();
+        boolean work = rows > 0 && out > 0 && in > 0;
+        Tensor dx = null;
+        Tensor dw = null;
+        Tensor db = null;
+        if (x.requiresGrad()) {
+            float[] d = new float[rows * in]; // (rows, in) = g (rows, out) @ W (out, in)
+            if (work) Gemm.sgemm(false, false, rows, in, out, 1f, gb, go, out, w.buffer(), w.offset(), in, 0f, d, 0, in);
+            dx = Tensor.fromArray(d, x.shape());
+        }
+        if (w.requiresGrad()) {
+            float[] d = new float[out * in]; // (out, in) = gᵀ (out, rows) @ x (rows, in)
+            if (work) Gemm.sgemm(true, false, out, in, rows, 1f, gb, go, out, x.buffer(), x.offset(), in, 0f, d, 0, in);
+            dw = Tensor.fromArray(d, out, in);
+        }
+        if (b != null && b.requiresGrad()) {
+            // Column sums in double: rows can be large (batch × time) and a float sum would drift.
+            double[] acc = new double[out];
+            for (int r = 0; r < rows; r++) {
+                int base = go + r * out;
+                for (int j = 0; j < out; j++) acc[j] += gb[base + j];
+            }
+            float[] d = new float[out];
+            for (int j = 0; j < out; j++) d[j] = (float) acc[j];
+            db = Tensor.fromArray(d, out);
+        }
+        return new Tensor[] {dx, dw, db};
+    }
+}
