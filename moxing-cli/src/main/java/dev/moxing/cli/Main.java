@@ -30,6 +30,11 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line (also used by commands that run other commands). */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // Bad input is the user's to fix: one clear line, no stack trace (MOXING_DEBUG=1 shows it).
@@ -37,7 +42,7 @@ public final class Main implements Runnable {
             cmd.getErr().println("moxing: " + ex.getMessage());
             return 1;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

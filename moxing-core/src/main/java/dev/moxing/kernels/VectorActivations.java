@@ -5,6 +5,7 @@ import static dev.moxing.kernels.VectorOps.S;
 import static dev.moxing.kernels.VectorOps.check;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -56,6 +57,16 @@ public final class VectorActivations {
             PQ8 = 0.07247799634933472f, PQ9 = -0.04215836897492409f, PQ10 = 0.04283532127737999f,
             PQ11 = -0.04690856486558914f, PQ12 = 0.013907885178923607f, PQ13 = 0.006235284265130758f;
     private static final float INV_SQRT_2PI = 0.3989422804014327f;
+    // Inline exp(z) for the erf/gelu bodies: a call to the JDK's EXP stub (SVML) there costs about
+    // twice the stub's own time, because every vector live across the call is spilled. z (clamped
+    // to [-104, 89], beyond which the result is 0 or +inf anyway) = k ln2 + r, |r| <= ln2/2;
+    // e^r = 1 + r + r^2 P(r) (fit error 3e-9 relative, about 1 ulp in float); 2^k is applied as two
+    // exact power-of-two factors so that k down to -150 (subnormal results) needs no special case.
+    private static final float LOG2E = 1.4426950216293335f, LN2_HI = 0.6931471824645996f,
+            LN2_LO = -1.9046542121259336e-09f, MAGIC = 0x1.8p23f; // adding MAGIC rounds to an integer
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    private static final float XP0 = 0.4999999403953552f, XP1 = 0.1666652113199234f,
+            XP2 = 0.04166825860738754f, XP3 = 0.008368666283786297f, XP4 = 0.0013821172760799527f;
     // gelu tanh form: u = K0 (x + K1 x^3).
     private static final float K0 = 0.7978845608028654f, K1 = 0.044715f;
 
@@ -113,6 +124,7 @@ public final class VectorActivations {
     public static void erf(float[] a, int ao, float[] out, int oo, int n) {
         check(a, ao, n); check(out, oo, n);
         FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector nln2hi = FloatVector.broadcast(S, -LN2_HI);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, ao + i);
@@ -141,7 +153,22 @@ public final class VectorActivations {
             q = q.fma(w, FloatVector.broadcast(S, EQ2));
             q = q.fma(w, FloatVector.broadcast(S, EQ1));
             q = q.fma(w, FloatVector.broadcast(S, EQ0));
-            FloatVector big = one.sub(q.sub(t2).lanewise(VectorOperators.EXP));
+            // ec = exp(q.sub(t2)), inline (see XP0 ...).
+            FloatVector ez = q.sub(t2).max(-104f).min(89f);
+            FloatVector et = ez.fma(LOG2E, MAGIC);
+            FloatVector ek = et.sub(MAGIC);
+            FloatVector er = ek.fma(nln2hi, ez).add(ek.mul(-LN2_LO));
+            IntVector ei = et.viewAsIntegralLanes().sub(MAGIC_BITS);
+            IntVector eh = ei.lanewise(VectorOperators.ASHR, 1);
+            FloatVector ep = FloatVector.broadcast(S, XP4);
+            ep = ep.fma(er, FloatVector.broadcast(S, XP3));
+            ep = ep.fma(er, FloatVector.broadcast(S, XP2));
+            ep = ep.fma(er, FloatVector.broadcast(S, XP1));
+            ep = ep.fma(er, FloatVector.broadcast(S, XP0));
+            FloatVector ec = ep.fma(er.mul(er), er).add(1f)
+                    .mul(eh.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                    .mul(ei.sub(eh).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            FloatVector big = one.sub(ec);
             // NaN fails the compare, so it takes the small branch, which propagates it.
             FloatVector res = small.blend(big, t.compare(VectorOperators.GE, 0.9f));
             // copysign(res, x): res is non-negative here.
@@ -162,6 +189,7 @@ public final class VectorActivations {
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector half = FloatVector.broadcast(S, 0.5f);
         FloatVector mhalf = FloatVector.broadcast(S, -0.5f);
+        FloatVector nln2hi = FloatVector.broadcast(S, -LN2_HI);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, ao + i);
@@ -199,8 +227,22 @@ public final class VectorActivations {
             FloatVector s = q.add(hh);
             FloatVector bb = s.sub(q);
             FloatVector err = q.sub(s.sub(bb)).add(hh.sub(bb));         // q + hh - s, exactly
-            FloatVector lower = s.lanewise(VectorOperators.EXP);
-            lower = lower.fma(lo.fma(mhalf, err), lower);              // Phi(-|x|)
+            // es = exp(s), inline (see XP0 ...).
+            FloatVector ez = s.max(-104f).min(89f);
+            FloatVector et = ez.fma(LOG2E, MAGIC);
+            FloatVector ek = et.sub(MAGIC);
+            FloatVector er = ek.fma(nln2hi, ez).add(ek.mul(-LN2_LO));
+            IntVector ei = et.viewAsIntegralLanes().sub(MAGIC_BITS);
+            IntVector eh = ei.lanewise(VectorOperators.ASHR, 1);
+            FloatVector ep = FloatVector.broadcast(S, XP4);
+            ep = ep.fma(er, FloatVector.broadcast(S, XP3));
+            ep = ep.fma(er, FloatVector.broadcast(S, XP2));
+            ep = ep.fma(er, FloatVector.broadcast(S, XP1));
+            ep = ep.fma(er, FloatVector.broadcast(S, XP0));
+            FloatVector es = ep.fma(er.mul(er), er).add(1f)
+                    .mul(eh.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                    .mul(ei.sub(eh).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            FloatVector lower = es.fma(lo.fma(mhalf, err), es);         // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), x.compare(VectorOperators.GE, 0f));
             FloatVector phi = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
             x.mul(phi).intoArray(out, oo + i);
@@ -294,6 +336,7 @@ public final class VectorActivations {
     public static void geluBackward(float[] g, int go, float[] x, int xo, float[] dx, int dxo, int n) {
         check(g, go, n); check(x, xo, n); check(dx, dxo, n);
         FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector nln2hi = FloatVector.broadcast(S, -LN2_HI);
         FloatVector half = FloatVector.broadcast(S, 0.5f);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
@@ -303,8 +346,22 @@ public final class VectorActivations {
             FloatVector uc = u.min(16f);
             FloatVector hi = uc.mul(uc);
             FloatVector lo = uc.fma(uc, hi.neg());                   // uc^2 - hi, exactly
-            FloatVector ex = hi.mul(-0.5f).lanewise(VectorOperators.EXP);
-            ex = ex.fma(lo.mul(-0.5f), ex);                           // exp(-uc^2/2)
+            // eh = exp(hi.mul(-0.5f)), inline (see XP0 ...).
+            FloatVector az = hi.mul(-0.5f).max(-104f).min(89f);
+            FloatVector at = az.fma(LOG2E, MAGIC);
+            FloatVector ak = at.sub(MAGIC);
+            FloatVector ar = ak.fma(nln2hi, az).add(ak.mul(-LN2_LO));
+            IntVector ai = at.viewAsIntegralLanes().sub(MAGIC_BITS);
+            IntVector ah = ai.lanewise(VectorOperators.ASHR, 1);
+            FloatVector ap = FloatVector.broadcast(S, XP4);
+            ap = ap.fma(ar, FloatVector.broadcast(S, XP3));
+            ap = ap.fma(ar, FloatVector.broadcast(S, XP2));
+            ap = ap.fma(ar, FloatVector.broadcast(S, XP1));
+            ap = ap.fma(ar, FloatVector.broadcast(S, XP0));
+            FloatVector eh = ap.fma(ar.mul(ar), ar).add(1f)
+                    .mul(ah.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                    .mul(ai.sub(ah).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            FloatVector ex = eh.fma(lo.mul(-0.5f), eh);                 // exp(-uc^2/2)
             FloatVector x2 = v.mul(v);
             FloatVector p = FloatVector.broadcast(S, PS6);
             p = p.fma(x2, FloatVector.broadcast(S, PS5));
@@ -329,7 +386,22 @@ public final class VectorActivations {
             q = q.fma(w, FloatVector.broadcast(S, PQ2));
             q = q.fma(w, FloatVector.broadcast(S, PQ1));
             q = q.fma(w, FloatVector.broadcast(S, PQ0));
-            FloatVector lower = q.lanewise(VectorOperators.EXP).mul(ex); // Phi(-|x|)
+            // eq = exp(q), inline (see XP0 ...).
+            FloatVector bz = q.max(-104f).min(89f);
+            FloatVector bt = bz.fma(LOG2E, MAGIC);
+            FloatVector bk = bt.sub(MAGIC);
+            FloatVector br = bk.fma(nln2hi, bz).add(bk.mul(-LN2_LO));
+            IntVector bi = bt.viewAsIntegralLanes().sub(MAGIC_BITS);
+            IntVector bh = bi.lanewise(VectorOperators.ASHR, 1);
+            FloatVector bp = FloatVector.broadcast(S, XP4);
+            bp = bp.fma(br, FloatVector.broadcast(S, XP3));
+            bp = bp.fma(br, FloatVector.broadcast(S, XP2));
+            bp = bp.fma(br, FloatVector.broadcast(S, XP1));
+            bp = bp.fma(br, FloatVector.broadcast(S, XP0));
+            FloatVector eq = bp.fma(br.mul(br), br).add(1f)
+                    .mul(bh.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                    .mul(bi.sub(bh).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            FloatVector lower = eq.mul(ex);                              // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), v.compare(VectorOperators.GE, 0f));
             FloatVector cdf = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
             FloatVector d = v.fma(ex.mul(INV_SQRT_2PI), cdf);
@@ -337,7 +409,7 @@ public final class VectorActivations {
         }
         for (; i < n; i++) {
             float v = x[xo + i], uc = Math.min(Math.abs(v), 16f), hi = uc * uc;
-            float ex = (float) Math.exp(-0.5f * hi);
+            float ex = expPoly(-0.5f * hi);
             ex = Math.fma(ex, -0.5f * Math.fma(uc, uc, -hi), ex);
             dx[dxo + i] = g[go + i] * Math.fma(v, ex * INV_SQRT_2PI, phi(v));
         }
@@ -374,6 +446,7 @@ public final class VectorActivations {
     private static final float[] ER = {ER6, ER5, ER4, ER3, ER2, ER1, ER0};
     private static final float[] EQ = {EQ12, EQ11, EQ10, EQ9, EQ8, EQ7, EQ6, EQ5, EQ4, EQ3, EQ2, EQ1, EQ0};
     private static final float[] PS = {PS6, PS5, PS4, PS3, PS2, PS1, PS0};
+    private static final float[] XP = {XP4, XP3, XP2, XP1, XP0};
     private static final float[] PQ = {PQ13, PQ12, PQ11, PQ10, PQ9, PQ8, PQ7, PQ6, PQ5, PQ4, PQ3, PQ2, PQ1, PQ0};
 
     /** Horner with fma, highest coefficient first. */
@@ -383,11 +456,21 @@ public final class VectorActivations {
         return r;
     }
 
+    /** Scalar twin of the inline vector exp, bit for bit. */
+    private static float expPoly(float z) {
+        float zc = Math.min(Math.max(z, -104f), 89f);
+        float t = Math.fma(zc, LOG2E, MAGIC), k = t - MAGIC;
+        float r = Math.fma(k, -LN2_HI, zc) + k * -LN2_LO;
+        int i = Float.floatToRawIntBits(t) - MAGIC_BITS, h = i >> 1;
+        return (Math.fma(horner(XP, r), r * r, r) + 1f)
+                * Float.intBitsToFloat((h + 127) << 23) * Float.intBitsToFloat((i - h + 127) << 23);
+    }
+
     /** Scalar twin of the erf vector body, for the last n % lanes elements. */
     private static float erfTail(float x) {
         float t = Math.abs(x), t2 = t * t;
         float res = t >= 0.9f
-                ? 1f - (float) Math.exp(horner(EQ, Math.min(t, 6.5f) - 3.75f) - t2)
+                ? 1f - expPoly(horner(EQ, Math.min(t, 6.5f) - 3.75f) - t2)
                 : Math.fma(horner(ER, t2), t, t);
         return Math.copySign(res, x);
     }
@@ -399,7 +482,7 @@ public final class VectorActivations {
         float q = horner(PQ, Math.fma(Math.min(u, 13.5f), 0.125f, -PW));
         float uc = Math.min(u, 16f), hh = uc * uc * -0.5f, lo = Math.fma(uc, uc, hh * 2f);
         float s = q + hh, bb = s - q, err = (q - (s - bb)) + (hh - bb);
-        float lower = (float) Math.exp(s);
+        float lower = expPoly(s);
         lower = Math.fma(lower, Math.fma(lo, -0.5f, err), lower);
         return x >= 0f ? 1f - lower : lower;
     }

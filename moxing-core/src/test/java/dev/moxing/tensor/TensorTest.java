@@ -182,4 +182,20 @@ class TensorTest {
         assertThat(a.get(2, 3)).isEqualTo(11f);
         assertThatThrownBy(() -> Tensor.zeros(1, 3).expand(2, 3).fill(1f)).hasMessageContaining("overlap");
     }
+
+    @Test
+    void leafGradientsNeverAliasEachOtherOrTheSeed() {
+        Tensor a = Tensor.ones(3).setRequiresGrad(true), b = Tensor.ones(3).setRequiresGrad(true);
+        Tensor seed = Tensor.of(new float[] {1, 2, 3}, 3);
+        a.add(b).backward(seed);
+        assertThat(a.grad().storage()).isNotSameAs(seed.storage()).isNotSameAs(b.grad().storage());
+        a.grad().addInPlace(Tensor.ones(3));
+        assertThat(b.grad().toFloatArray()).containsExactly(1, 2, 3);
+        assertThat(seed.toFloatArray()).containsExactly(1, 2, 3);
+        Tensor w = Tensor.ones(2, 2).setRequiresGrad(true);
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
+        x.matmul(w).sum().backward();
+        x.matmul(w).sum().backward();
+        assertThat(w.grad().toFloatArray()).containsExactly(8, 8, 12, 12); // accumulated twice
+    }
 }
