@@ -47,6 +47,14 @@ public sealed interface Storage permits Storage.Floats, Storage.Ints, Storage.Se
             }
         }
 
+        /** Copies I32 content to the heap exactly (floats would round ids above 2^24). */
+        int[] toInts() {
+            if (dtype != DType.I32) throw new IllegalStateException("Storage.Segment: not I32 but " + dtype);
+            int[] out = new int[Math.toIntExact(length)];
+            MemorySegment.copy(segment, ValueLayout.JAVA_INT_UNALIGNED, 0, out, 0, out.length);
+            return out;
+        }
+
         /** Copies F32 or I32 content to the heap; other dtypes need a dequantizing kernel. */
         float[] toFloats() {
             float[] out = new float[Math.toIntExact(length)];

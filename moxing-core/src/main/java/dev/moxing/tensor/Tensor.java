@@ -221,6 +221,9 @@ public final class Tensor {
         if (storage instanceof Storage.Ints ints) {
             return Views.gatherInts(ints.data(), shape, strides, offset);
         }
+        if (storage instanceof Storage.Segment seg && seg.dtype() == DType.I32) {
+            return Views.gatherInts(seg.toInts(), shape, strides, offset);
+        }
         float[] f = toFloatArray();
         int[] out = new int[f.length];
         for (int i = 0; i < f.length; i++) out[i] = (int) f[i];

@@ -167,6 +167,10 @@ class TensorTest {
             assertThat(t.storage()).isInstanceOf(Storage.Segment.class);
             assertThat(t.t().toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
             assertThat(t.sum().item()).isEqualTo(15f);
+            var ints = arena.allocate(4L * 2);
+            ints.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, 0, 16777217);
+            ints.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, 1, 123456789);
+            assertThat(Tensor.fromSegment(ints, DType.I32, 2).toIntArray()).containsExactly(16777217, 123456789);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.moxing.nn.io;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
@@ -32,7 +33,8 @@ import java.util.Map;
  * Offsets are relative to the data section; data is raw little-endian and row-major.
  *
  * <p>Reading memory-maps the file and builds tensors over the mapping without copying (a tensor
- * keeps the file's dtype: F32, F16, BF16, I32 or I8; ops convert to F32 when they need to). The
+ * keeps the file's dtype: F32, F16, BF16 or I8; ops convert to F32 when they need to); I32 tensors
+ * are copied to the heap (see {@link #heapInts}). The
  * header is validated against the file size before anything is mapped or allocated (see
  * {@link SafeTensorsHeader}). Writing goes to a temporary file in the same directory, forced to
  * disk, then atomically renamed over the target: a crash mid-write never leaves a torn checkpoint.
@@ -56,11 +58,25 @@ public final class SafeTensors {
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (SafeTensorsHeader.Entry e : header.tensors()) {
                 MemorySegment data = file.asSlice(header.dataStart() + e.begin(), e.byteSize());
-                out.put(e.name(), Tensor.fromSegment(data, e.dtype(), e.shape()));
+                out.put(e.name(), e.dtype() == DType.I32 ? heapInts(data, e.shape())
+                        : Tensor.fromSegment(data, e.dtype(), e.shape()));
             }
             return out;
         }
     }
+
+    /**
+     * I32 entries are copied to the heap: the core converts an I32 segment through float32
+     * (Tensor.toIntArray on segment storage), which would round ids above 2^24. Index tensors are
+     * small, so the copy costs nothing that matters.
+     */
+    private static Tensor heapInts(MemorySegment data, int[] shape) {
+        int[] v = new int[Math.toIntExact(data.byteSize() / 4)];
+        MemorySegment.copy(data, LE_INT, 0, v, 0, v.length);
+        return Tensor.ofInts(v, shape);
+    }
+
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The header alone (entries and metadata), validated; no tensor data is read. */
     public static SafeTensorsHeader readHeader(Path path) throws IOException {
@@ -177,6 +193,10 @@ public final class SafeTensors {
                 }
             }
             case I32 -> {
+                if (t.storage() instanceof Storage.Segment) { // raw bytes: toIntArray would go through float32
+                    writeRaw(ch, name, t, buf);
+                    return;
+                }
                 int[] data = t.toIntArray();
                 for (int i = 0; i < n; ) {
                     int k = Math.min(n - i, CHUNK / 4);
@@ -187,22 +207,25 @@ public final class SafeTensors {
                     i += k;
                 }
             }
-            default -> {
-                if (!(t.storage() instanceof Storage.Segment s) || !t.isContiguous()) {
-                    throw new IllegalArgumentException("SafeTensors.write: tensor '" + name + "' (" + t.dtype()
-                            + ") must be a contiguous memory-mapped or off-heap tensor");
-                }
-                long es = SafeTensorsHeader.elementBytes(t.dtype());
-                MemorySegment src = s.segment().asSlice(t.offset() * es, n * es);
-                for (long i = 0; i < src.byteSize(); ) {
-                    int k = (int) Math.min(src.byteSize() - i, CHUNK);
-                    buf.clear();
-                    MemorySegment.copy(src, ValueLayout.JAVA_BYTE, i, MemorySegment.ofBuffer(buf), ValueLayout.JAVA_BYTE, 0, k);
-                    buf.limit(k);
-                    writeFully(ch, buf);
-                    i += k;
-                }
-            }
+            default -> writeRaw(ch, name, t, buf);
+        }
+    }
+
+    /** A contiguous segment-backed tensor, byte for byte. */
+    private static void writeRaw(FileChannel ch, String name, Tensor t, ByteBuffer buf) throws IOException {
+        if (!(t.storage() instanceof Storage.Segment s) || !t.isContiguous()) {
+            throw new IllegalArgumentException("SafeTensors.write: tensor '" + name + "' (" + t.dtype()
+                    + ") must be a contiguous memory-mapped or off-heap tensor");
+        }
+        long es = SafeTensorsHeader.elementBytes(t.dtype());
+        MemorySegment src = s.segment().asSlice(t.offset() * es, t.numel() * es);
+        for (long i = 0; i < src.byteSize(); ) {
+            int k = (int) Math.min(src.byteSize() - i, CHUNK);
+            buf.clear();
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, i, MemorySegment.ofBuffer(buf), ValueLayout.JAVA_BYTE, 0, k);
+            buf.limit(k);
+            writeFully(ch, buf);
+            i += k;
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -93,7 +94,7 @@ public record SafeTensorsHeader(List<Entry> tensors, Map<String, String> metadat
         }
         if (root == null || !root.isObject()) {
             throw new SafeTensorsFormatException(file + ": header must be a JSON object, got "
-                    + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase()));
+                    + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase(Locale.ROOT)));
         }
         long dataSize = fileSize - 8 - headerLength;
         List<Entry> entries = new ArrayList<>();

@@ -149,7 +149,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
             }
         });
         if (batchStats) updateRunning(mean, unbiased);
-        return Autograd.record(Tensor.fromArray(y, s), describe(),
+        return Autograd.record(Tensor.fromArray(y, s), "batchNorm",
                 g -> backward(g, x, w, b, mean, rstd, n, c, spatial, batchStats), x, w, b);
     }
 

@@ -14,7 +14,7 @@ import java.util.Arrays;
  *
  * <p>Forward, per image and group: y (og, oh·ow) = W (og, cg·kh·kw) @ col (cg·kh·kw, oh·ow), where
  * col holds the input patches; the bias is written into y first and the GEMM accumulates onto it.
- * Backward, per image: dcol = Wᵀ @ dy, scattered back into dx (col2im); dWᵀ += col @ dyᵀ; db += Σ dy.
+ * Backward, per image: dWᵀ += col @ dyᵀ and db += Σ dy; dcol = Wᵀ @ dy, scattered back into dx (col2im).
  * col is rebuilt in the backward pass rather than kept from the forward pass: it is cheap next to
  * the GEMMs and would otherwise hold kh·kw copies of every input alive until backward.
  *
@@ -120,49 +120,81 @@ final class ConvKernel {
     }
 
     private static Tensor[] backward(Tensor grad, Tensor xt, Tensor wt, Tensor bt, ConvGeometry g) {
-        Tensor gc = grad.contiguous();
-        float[] dy = gc.buffer(), x = xt.buffer(), w = wt.buffer();
-        int dyOff = gc.offset(), xOff = xt.offset(), wOff = wt.offset();
-        boolean needX = xt.requiresGrad(), needW = wt.requiresGrad(), needB = bt != null && bt.requiresGrad();
+        Tensor gc = grad.contiguous(); // (n, outC, oh, ow)
+        boolean needW = wt.requiresGrad(), needB = bt != null && bt.requiresGrad();
+        // One pass over the batch per gradient: each keeps a smaller per-thread working set in cache
+        // (col and the dWᵀ GEMM's panels, or dcol and the dx GEMM's), and they share only dy.
+        float[][] params = needW || needB
+                ? parameterGradients(gc.buffer(), gc.offset(), xt.buffer(), xt.offset(), g, needW, needB)
+                : new float[2][];
+        float[] dx = xt.requiresGrad() ? inputGradient(gc.buffer(), gc.offset(), wt.buffer(), wt.offset(), g) : null;
+        return new Tensor[] {
+            dx == null ? null : Tensor.fromArray(dx, xt.shape()),
+            params[0] == null ? null : Tensor.fromArray(params[0], wt.shape()),
+            params[1] == null ? null : Tensor.fromArray(params[1], g.outC())};
+    }
+
+    /** dx: per image and group dcol (kk, cols) = Wᵀ (kk, og) @ dy (og, cols), then col2im. */
+    private static float[] inputGradient(float[] dy, int dyOff, float[] w, int wOff, ConvGeometry g) {
+        int oh = g.outH(), ow = g.outW(), hw = oh * ow, og = g.og(), kk = g.kk();
+        int imgIn = g.c() * g.h() * g.w(), imgOut = g.outC() * hw;
+        int rowsPerBlock = blockRows(g);
+        boolean direct = g.pointwise();
+        float[] dx = new float[g.n() * imgIn];
+        forImages(g.n(), (chunk, from, to, pool) -> {
+            float[] dcol = direct ? null : scratch(1, g.c() * g.kh() * g.kw() * rowsPerBlock * ow);
+            for (int img = from; img < to; img++) {
+                int dyi = dyOff + img * imgOut;
+                for (int oy0 = 0; oy0 < oh; oy0 += rowsPerBlock) {
+                    int oy1 = Math.min(oh, oy0 + rowsPerBlock), cols = (oy1 - oy0) * ow;
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        int dyg = dyi + gi * og * hw + oy0 * ow; // (og, cols), row stride hw
+                        if (direct) { // 1×1: dcol is dx itself
+                            Gemm.sgemm(pool, true, false, kk, cols, og, 1f, w, wOff + gi * og * kk, kk, dy, dyg, hw,
+                                    0f, dx, img * imgIn + gi * kk * hw + oy0 * ow, hw);
+                        } else {
+                            Gemm.sgemm(pool, true, false, kk, cols, og, 1f, w, wOff + gi * og * kk, kk, dy, dyg, hw,
+                                    0f, dcol, gi * kk * cols, cols);
+                        }
+                    }
+                    if (!direct) col2im(dcol, g, oy0, oy1, dx, img * imgIn);
+                }
+            }
+        });
+        return dx;
+    }
+
+    /**
+     * {dW (outC, kk), db (outC)}, either null when not needed. Each chunk accumulates its own dWᵀ
+     * per group, (kk, og) += col (kk, cols) @ dyᵀ (cols, og) (that orientation keeps the GEMM's
+     * short side og in the N dimension, where the 1-channel first layer would otherwise waste most
+     * of each micro-tile), and its own bias sums; chunks are then added in order.
+     */
+    private static float[][] parameterGradients(float[] dy, int dyOff, float[] x, int xOff, ConvGeometry g,
+            boolean needW, boolean needB) {
         int oh = g.outH(), ow = g.outW(), hw = oh * ow, og = g.og(), kk = g.kk(), groups = g.groups();
         int imgIn = g.c() * g.h() * g.w(), imgOut = g.outC() * hw;
         int rowsPerBlock = blockRows(g);
-        float[] dx = needX ? new float[g.n() * imgIn] : null;
+        boolean direct = g.pointwise();
         int maxChunks = Math.max(1, WorkerPool.shared().threads());
-        float[][] dwt = new float[maxChunks][]; // per chunk: (groups, kk, og), i.e. dWᵀ per group
+        float[][] dwt = new float[maxChunks][];
         double[][] db = new double[maxChunks][];
         int chunks = forImages(g.n(), (chunk, from, to, pool) -> {
             float[] dwtc = needW ? new float[groups * kk * og] : null;
             double[] dbc = needB ? new double[g.outC()] : null;
-            boolean direct = g.pointwise();
-            int colSize = g.c() * g.kh() * g.kw() * rowsPerBlock * ow;
-            float[] col = direct || !needW ? null : scratch(0, colSize);
-            float[] dcol = direct || !needX ? null : scratch(1, colSize);
+            float[] col = direct || !needW ? null : scratch(0, g.c() * g.kh() * g.kw() * rowsPerBlock * ow);
             for (int img = from; img < to; img++) {
                 int xi = xOff + img * imgIn, dyi = dyOff + img * imgOut;
-                for (int oy0 = 0; oy0 < oh; oy0 += rowsPerBlock) {
+                for (int oy0 = 0; needW && oy0 < oh; oy0 += rowsPerBlock) {
                     int oy1 = Math.min(oh, oy0 + rowsPerBlock), cols = (oy1 - oy0) * ow;
-                    if (col != null) im2col(x, xi, g, oy0, oy1, col);
+                    if (!direct) im2col(x, xi, g, oy0, oy1, col);
+                    float[] a = direct ? x : col;
+                    int lda = direct ? hw : cols;
                     for (int gi = 0; gi < groups; gi++) {
-                        int dyg = dyi + gi * og * hw + oy0 * ow; // (og, cols), row stride hw
-                        int wg = wOff + gi * og * kk;            // (og, kk)
-                        if (needW) { // dWᵀ (kk, og) += col (kk, cols) @ dyᵀ (cols, og)
-                            float[] a = direct ? x : col;
-                            int aOff = direct ? xi + gi * kk * hw + oy0 * ow : gi * kk * cols, lda = direct ? hw : cols;
-                            Gemm.sgemm(pool, false, true, kk, og, cols, 1f, a, aOff, lda, dy, dyg, hw,
-                                    1f, dwtc, gi * kk * og, og);
-                        }
-                        if (needX) { // dcol (kk, cols) = Wᵀ (kk, og) @ dy (og, cols)
-                            if (direct) {
-                                Gemm.sgemm(pool, true, false, kk, cols, og, 1f, w, wg, kk, dy, dyg, hw,
-                                        0f, dx, img * imgIn + gi * kk * hw + oy0 * ow, hw);
-                            } else {
-                                Gemm.sgemm(pool, true, false, kk, cols, og, 1f, w, wg, kk, dy, dyg, hw,
-                                        0f, dcol, gi * kk * cols, cols);
-                            }
-                        }
+                        int aOff = direct ? xi + gi * kk * hw + oy0 * ow : gi * kk * cols;
+                        Gemm.sgemm(pool, false, true, kk, og, cols, 1f, a, aOff, lda, dy, dyi + gi * og * hw + oy0 * ow, hw,
+                                1f, dwtc, gi * kk * og, og);
                     }
-                    if (needX && !direct) col2im(dcol, g, oy0, oy1, dx, img * imgIn);
                 }
                 if (needB) {
                     for (int o = 0; o < g.outC(); o++) dbc[o] += VectorReductions.sum(dy, dyi + o * hw, hw);
@@ -171,32 +203,29 @@ final class ConvKernel {
             dwt[chunk] = dwtc;
             db[chunk] = dbc;
         });
-        Tensor dxT = needX ? Tensor.fromArray(dx, xt.shape()) : null;
-        Tensor dwT = null;
+        float[] dw = null;
         if (needW) { // dW (outC, kk) = Σ over chunks of dWᵀ, transposed per group
-            float[] out = new float[g.outC() * kk];
+            dw = new float[g.outC() * kk];
             for (int c = 0; c < chunks; c++) {
                 float[] p = dwt[c];
                 for (int gi = 0; gi < groups; gi++) {
                     for (int r = 0; r < kk; r++) {
                         int src = (gi * kk + r) * og;
-                        for (int o = 0; o < og; o++) out[(gi * og + o) * kk + r] += p[src + o];
+                        for (int o = 0; o < og; o++) dw[(gi * og + o) * kk + r] += p[src + o];
                     }
                 }
             }
-            dwT = Tensor.fromArray(out, wt.shape());
         }
-        Tensor dbT = null;
+        float[] dbOut = null;
         if (needB) {
-            float[] out = new float[g.outC()];
-            for (int o = 0; o < out.length; o++) {
+            dbOut = new float[g.outC()];
+            for (int o = 0; o < dbOut.length; o++) {
                 double s = 0;
                 for (int c = 0; c < chunks; c++) s += db[c][o];
-                out[o] = (float) s;
+                dbOut[o] = (float) s;
             }
-            dbT = Tensor.fromArray(out, g.outC());
         }
-        return new Tensor[] {dxT, dwT, dbT};
+        return new float[][] {dw, dbOut};
     }
 
     // ---------------------------------------------------------------- im2col / col2im

@@ -65,6 +65,21 @@ class SafeTensorsTest {
     }
 
     @Test
+    void int32ValuesAboveTwoToThe24SurviveExactly() throws IOException {
+        int[] ids = {16_777_217, 123_456_789, -987_654_321};
+        Path file = dir.resolve("ids.safetensors");
+        SafeTensors.write(file, Map.of("ids", Tensor.ofInts(ids, 3)));
+        Tensor back = SafeTensors.read(file).get("ids");
+        assertThat(back.dtype()).isEqualTo(DType.I32);
+        assertThat(back.toIntArray()).containsExactly(ids);
+        // An I32 tensor over a segment (e.g. from another reader) is written byte for byte.
+        MemorySegment seg = MemorySegment.ofArray(ids);
+        Path again = dir.resolve("ids2.safetensors");
+        SafeTensors.write(again, Map.of("ids", Tensor.fromSegment(seg, DType.I32, 3)));
+        assertThat(SafeTensors.read(again).get("ids").toIntArray()).containsExactly(ids);
+    }
+
+    @Test
     void writeIsAtomicAndLeavesNoTemporaryFiles() throws IOException {
         Path file = dir.resolve("w.safetensors");
         SafeTensors.write(file, Map.of("a", Tensor.ones(2)));

@@ -82,6 +82,27 @@ class ConvAgainstReferenceTest {
     }
 
     @Test
+    void repeatedPassesAreBitIdentical() {
+        // Weight gradients are summed per batch chunk and then in chunk order: no run-to-run drift.
+        Rng rng = new Rng(4);
+        Conv2d conv = new Conv2d(3, 8, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true,
+                rng);
+        Tensor x = Tensor.randn(rng, 37, 3, 9, 9);
+        Tensor g = Tensor.randn(rng, 37, 8, 9, 9);
+        float[][] first = null;
+        for (int run = 0; run < 3; run++) {
+            conv.zeroGrad();
+            Tensor xi = x.contiguousCopy().setRequiresGrad(true);
+            Tensor y = conv.forward(xi);
+            y.backward(g);
+            float[][] now = {y.toFloatArray(), xi.grad().toFloatArray(), conv.weight().grad().toFloatArray(),
+                conv.bias().grad().toFloatArray()};
+            if (first == null) first = now;
+            else for (int i = 0; i < now.length; i++) assertThat(now[i]).containsExactly(first[i]);
+        }
+    }
+
+    @Test
     void conv1dEqualsConv2dWithHeightOne() {
         Rng rng = new Rng(5);
         Conv1d c1 = new Conv1d(4, 6, 3, 2, 1, 2, 2, true, rng);

@@ -34,7 +34,9 @@ public final class ConvTiming {
 
         @Override
         public String toString() {
-            return String.format("%7.2f ms wall, %7.2f ms cpu", wallMs, cpuMs);
+            // Thread CPU time only measures the caller's share when the pool has helpers.
+            return WorkerPool.shared().threads() == 1 ? String.format("%7.2f ms wall, %7.2f ms cpu", wallMs, cpuMs)
+                    : String.format("%7.2f ms wall", wallMs);
         }
     }
 
