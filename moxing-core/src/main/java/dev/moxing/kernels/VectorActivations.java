@@ -5,7 +5,6 @@ import static dev.moxing.kernels.VectorOps.S;
 import static dev.moxing.kernels.VectorOps.check;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -18,11 +17,14 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>erf has no JDK intrinsic, so {@link #erf}, {@link #gelu} and {@link #geluBackward} use the
  * polynomials below, fitted for this class (minimax by iteratively reweighted least squares
- * against 40-digit erf/erfc, with coefficients rounded to float one at a time and the rest
- * refitted). Measured against the double reference over every float in [-10, 10]: erf within
- * 6.0e-8 absolute (about one float ulp of values near 1); gelu within 2.4e-7 relative where
- * |gelu| > 1e-30 (the far negative tail, |x| > 5, where gelu < 1.5e-6 in magnitude, reaches
- * 2e-6 relative from rounding the exp argument).
+ * against 40-digit erf/erfc, coefficients rounded to float one at a time with the rest refitted)
+ * and evaluated by Estrin's scheme, plus the JDK's vector exp. Measured in compiled code against
+ * the double reference on 10 million floats spread over [-16, 16]: erf within 7.6e-8 absolute
+ * (worst just above 0.9, where the tail formula 1 - erfc starts); gelu within 7.4e-7 relative
+ * everywhere its value is above 1e-37 (worst just below x = -1.3, where 0.5 + x P(x^2) cancels
+ * most), typically 1e-7; geluBackward within 1.4e-7 absolute. The tanh-form gelu's relative
+ * error grows with its exponent, about 1e-7 * |2u| (3e-6 at x = -6, where the value is 1e-10),
+ * from rounding that exponent in float.
  */
 public final class VectorActivations {
 
@@ -35,8 +37,7 @@ public final class VectorActivations {
             ER2 = 0.11283622682094574f, ER3 = -0.026855403557419777f, ER4 = 0.005191216245293617f,
             ER5 = -0.0008032298646867275f, ER6 = 7.906868268037215e-05f;
     // erfc(t) = exp(Q(t - 3.75) - t^2) for 0.9 <= t <= 6.5 (Q is log(erfc t) + t^2; fit error 1.5e-8,
-    // i.e. relative error of erfc); t is clamped to 6.5 inside Q, which keeps erfc positive,
-    // decreasing and far below float resolution of erf beyond.
+    // i.e. relative error of erfc); larger t is clamped to 6.5, where erfc = 4e-20 and erf is 1.
     private static final float EQ0 = -1.9269627332687378f, EQ1 = -0.25040408968925476f,
             EQ2 = 0.02963368408381939f, EQ3 = -0.004436811897903681f, EQ4 = 0.0007103719399310648f,
             EQ5 = -0.00011545470624696463f, EQ6 = 1.8576243746792898e-05f, EQ7 = -2.8366130209178664e-06f,
@@ -57,16 +58,6 @@ public final class VectorActivations {
             PQ8 = 0.07247799634933472f, PQ9 = -0.04215836897492409f, PQ10 = 0.04283532127737999f,
             PQ11 = -0.04690856486558914f, PQ12 = 0.013907885178923607f, PQ13 = 0.006235284265130758f;
     private static final float INV_SQRT_2PI = 0.3989422804014327f;
-    // Inline exp(z) for the erf/gelu bodies: a call to the JDK's EXP stub (SVML) there costs about
-    // twice the stub's own time, because every vector live across the call is spilled. z (clamped
-    // to [-104, 89], beyond which the result is 0 or +inf anyway) = k ln2 + r, |r| <= ln2/2;
-    // e^r = 1 + r + r^2 P(r) (fit error 3e-9 relative, about 1 ulp in float); 2^k is applied as two
-    // exact power-of-two factors so that k down to -150 (subnormal results) needs no special case.
-    private static final float LOG2E = 1.4426950216293335f, LN2_HI = 0.6931471824645996f,
-            LN2_LO = -1.9046542121259336e-09f, MAGIC = 0x1.8p23f; // adding MAGIC rounds to an integer
-    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
-    private static final float XP0 = 0.4999999403953552f, XP1 = 0.1666652113199234f,
-            XP2 = 0.04166825860738754f, XP3 = 0.008368666283786297f, XP4 = 0.0013821172760799527f;
     // gelu tanh form: u = K0 (x + K1 x^3).
     private static final float K0 = 0.7978845608028654f, K1 = 0.044715f;
 
@@ -124,130 +115,78 @@ public final class VectorActivations {
     public static void erf(float[] a, int ao, float[] out, int oo, int n) {
         check(a, ao, n); check(out, oo, n);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector nln2hi = FloatVector.broadcast(S, -LN2_HI);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, ao + i);
             FloatVector t = x.abs();
-            FloatVector t2 = t.mul(t);
+            // Beyond 6.5, erfc < 4e-20 and erf rounds to 1, so t is clamped there once for both
+            // branches (the small branch only uses lanes below 0.9).
+            FloatVector tc = t.min(6.5f);
+            FloatVector t2 = tc.mul(tc);
             // Both branches for every lane, then a blend: cheaper than branching on a 16-lane mask.
-            FloatVector r = FloatVector.broadcast(S, ER6);
-            r = r.fma(t2, FloatVector.broadcast(S, ER5));
-            r = r.fma(t2, FloatVector.broadcast(S, ER4));
-            r = r.fma(t2, FloatVector.broadcast(S, ER3));
-            r = r.fma(t2, FloatVector.broadcast(S, ER2));
-            r = r.fma(t2, FloatVector.broadcast(S, ER1));
-            r = r.fma(t2, FloatVector.broadcast(S, ER0));
+            // Polynomials by Estrin's scheme: shorter dependency chains than Horner, same accuracy here.
+            FloatVector v2 = t2.mul(t2);
+            FloatVector r = v2.mul(v2).fma(
+                    v2.fma(FloatVector.broadcast(S, ER6), t2.fma(ER5, ER4)),
+                    v2.fma(t2.fma(ER3, ER2), t2.fma(ER1, ER0)));
             FloatVector small = r.fma(t, t);
-            FloatVector w = t.min(6.5f).sub(3.75f);
-            FloatVector q = FloatVector.broadcast(S, EQ12);
-            q = q.fma(w, FloatVector.broadcast(S, EQ11));
-            q = q.fma(w, FloatVector.broadcast(S, EQ10));
-            q = q.fma(w, FloatVector.broadcast(S, EQ9));
-            q = q.fma(w, FloatVector.broadcast(S, EQ8));
-            q = q.fma(w, FloatVector.broadcast(S, EQ7));
-            q = q.fma(w, FloatVector.broadcast(S, EQ6));
-            q = q.fma(w, FloatVector.broadcast(S, EQ5));
-            q = q.fma(w, FloatVector.broadcast(S, EQ4));
-            q = q.fma(w, FloatVector.broadcast(S, EQ3));
-            q = q.fma(w, FloatVector.broadcast(S, EQ2));
-            q = q.fma(w, FloatVector.broadcast(S, EQ1));
-            q = q.fma(w, FloatVector.broadcast(S, EQ0));
-            // ec = exp(q.sub(t2)), inline (see XP0 ...).
-            FloatVector ez = q.sub(t2).max(-104f).min(89f);
-            FloatVector et = ez.fma(LOG2E, MAGIC);
-            FloatVector ek = et.sub(MAGIC);
-            FloatVector er = ek.fma(nln2hi, ez).add(ek.mul(-LN2_LO));
-            IntVector ei = et.viewAsIntegralLanes().sub(MAGIC_BITS);
-            IntVector eh = ei.lanewise(VectorOperators.ASHR, 1);
-            FloatVector ep = FloatVector.broadcast(S, XP4);
-            ep = ep.fma(er, FloatVector.broadcast(S, XP3));
-            ep = ep.fma(er, FloatVector.broadcast(S, XP2));
-            ep = ep.fma(er, FloatVector.broadcast(S, XP1));
-            ep = ep.fma(er, FloatVector.broadcast(S, XP0));
-            FloatVector ec = ep.fma(er.mul(er), er).add(1f)
-                    .mul(eh.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
-                    .mul(ei.sub(eh).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
-            FloatVector big = one.sub(ec);
+            FloatVector w = tc.sub(3.75f);
+            FloatVector w2 = w.mul(w), w4 = w2.mul(w2);
+            FloatVector q = w4.mul(w4).fma(
+                    w4.fma(FloatVector.broadcast(S, EQ12), w2.fma(w.fma(EQ11, EQ10), w.fma(EQ9, EQ8))),
+                    w4.fma(w2.fma(w.fma(EQ7, EQ6), w.fma(EQ5, EQ4)), w2.fma(w.fma(EQ3, EQ2), w.fma(EQ1, EQ0))));
+            FloatVector big = one.sub(q.sub(t2).lanewise(VectorOperators.EXP));
             // NaN fails the compare, so it takes the small branch, which propagates it.
             FloatVector res = small.blend(big, t.compare(VectorOperators.GE, 0.9f));
             // copysign(res, x): res is non-negative here.
             res.viewAsIntegralLanes().or(x.viewAsIntegralLanes().and(SIGN)).viewAsFloatingLanes()
                     .intoArray(out, oo + i);
         }
-        for (; i < n; i++) out[oo + i] = erfTail(a[ao + i]);
+        for (; i < n; i++) out[oo + i] = erfScalar(a[ao + i]);
     }
 
     /**
      * GELU, erf form: {@code x * Phi(x)} = 0.5x(1 + erf(x/sqrt 2)). Phi's lower tail is computed
-     * directly, so gelu keeps its relative accuracy for negative x (PyTorch's 1 + erf loses it
-     * below about -3 and returns 0 below about -5.5; the values there differ by less than 1e-7).
-     * gelu(-inf) = NaN, as in PyTorch (-inf * 0).
+     * directly, so gelu keeps its relative accuracy for negative x down to underflow (PyTorch's
+     * 1 + erf loses it below about -3 and returns 0 below about -5.5; the values there differ by
+     * less than 1e-7). gelu(-inf) = NaN, as in PyTorch (-inf * 0).
      */
     public static void gelu(float[] a, int ao, float[] out, int oo, int n) {
         check(a, ao, n); check(out, oo, n);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector half = FloatVector.broadcast(S, 0.5f);
         FloatVector mhalf = FloatVector.broadcast(S, -0.5f);
-        FloatVector nln2hi = FloatVector.broadcast(S, -LN2_HI);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, ao + i);
             FloatVector u = x.abs();
-            FloatVector x2 = x.mul(x);
-            FloatVector p = FloatVector.broadcast(S, PS6);
-            p = p.fma(x2, FloatVector.broadcast(S, PS5));
-            p = p.fma(x2, FloatVector.broadcast(S, PS4));
-            p = p.fma(x2, FloatVector.broadcast(S, PS3));
-            p = p.fma(x2, FloatVector.broadcast(S, PS2));
-            p = p.fma(x2, FloatVector.broadcast(S, PS1));
-            p = p.fma(x2, FloatVector.broadcast(S, PS0));
-            FloatVector phiSmall = p.fma(x, half);
+            // |x| < 1.3: Phi = 0.5 + x P(x^2).
+            FloatVector y = x.mul(x), y2 = y.mul(y);
+            FloatVector p = y2.mul(y2).fma(
+                    y2.fma(FloatVector.broadcast(S, PS6), y.fma(PS5, PS4)),
+                    y2.fma(y.fma(PS3, PS2), y.fma(PS1, PS0)));
+            FloatVector phiSmall = p.fma(x, FloatVector.broadcast(S, 0.5f));
+            // |x| >= 1.3: Phi(-u) = exp(G(w) - u^2/2).
             FloatVector w = u.min(13.5f).fma(0.125f, -PW);
-            FloatVector q = FloatVector.broadcast(S, PQ13);
-            q = q.fma(w, FloatVector.broadcast(S, PQ12));
-            q = q.fma(w, FloatVector.broadcast(S, PQ11));
-            q = q.fma(w, FloatVector.broadcast(S, PQ10));
-            q = q.fma(w, FloatVector.broadcast(S, PQ9));
-            q = q.fma(w, FloatVector.broadcast(S, PQ8));
-            q = q.fma(w, FloatVector.broadcast(S, PQ7));
-            q = q.fma(w, FloatVector.broadcast(S, PQ6));
-            q = q.fma(w, FloatVector.broadcast(S, PQ5));
-            q = q.fma(w, FloatVector.broadcast(S, PQ4));
-            q = q.fma(w, FloatVector.broadcast(S, PQ3));
-            q = q.fma(w, FloatVector.broadcast(S, PQ2));
-            q = q.fma(w, FloatVector.broadcast(S, PQ1));
-            q = q.fma(w, FloatVector.broadcast(S, PQ0));
-            // Phi(-u) = exp(q - u^2/2). The float sum q - hi/2 would round by up to half an ulp of
-            // numbers as large as 91, a relative error of 4e-6 in the result; so the rounding error
-            // of the sum (two-sum) and of u^2 (fma) are kept and applied as a factor 1 + err.
-            FloatVector uc = u.min(16f);                                // keeps hi and lo finite
-            FloatVector hh = uc.mul(uc).mul(mhalf);                     // -hi/2, exact halving
-            FloatVector lo = uc.fma(uc, hh.mul(2f));                    // uc^2 - hi, exactly
+            FloatVector w2 = w.mul(w), w4 = w2.mul(w2);
+            FloatVector q = w4.mul(w4).fma(
+                    w4.fma(w.fma(PQ13, PQ12), w2.fma(w.fma(PQ11, PQ10), w.fma(PQ9, PQ8))),
+                    w4.fma(w2.fma(w.fma(PQ7, PQ6), w.fma(PQ5, PQ4)), w2.fma(w.fma(PQ3, PQ2), w.fma(PQ1, PQ0))));
+            // The float sum q - u^2/2 would round by up to half an ulp of numbers as large as 91,
+            // a relative error of 4e-6 in the result; so the rounding errors of u^2 (fma) and of
+            // the sum (two-sum) are kept and applied as a factor 1 + err.
+            FloatVector uc = u.min(16f);                                // keeps u^2 and its error finite
+            FloatVector hh = uc.mul(uc).mul(mhalf);                     // -u^2/2 rounded (exact halving)
+            FloatVector lo = uc.fma(uc, hh.mul(2f));                    // uc^2 - fl(uc^2), exactly
             FloatVector s = q.add(hh);
             FloatVector bb = s.sub(q);
             FloatVector err = q.sub(s.sub(bb)).add(hh.sub(bb));         // q + hh - s, exactly
-            // es = exp(s), inline (see XP0 ...).
-            FloatVector ez = s.max(-104f).min(89f);
-            FloatVector et = ez.fma(LOG2E, MAGIC);
-            FloatVector ek = et.sub(MAGIC);
-            FloatVector er = ek.fma(nln2hi, ez).add(ek.mul(-LN2_LO));
-            IntVector ei = et.viewAsIntegralLanes().sub(MAGIC_BITS);
-            IntVector eh = ei.lanewise(VectorOperators.ASHR, 1);
-            FloatVector ep = FloatVector.broadcast(S, XP4);
-            ep = ep.fma(er, FloatVector.broadcast(S, XP3));
-            ep = ep.fma(er, FloatVector.broadcast(S, XP2));
-            ep = ep.fma(er, FloatVector.broadcast(S, XP1));
-            ep = ep.fma(er, FloatVector.broadcast(S, XP0));
-            FloatVector es = ep.fma(er.mul(er), er).add(1f)
-                    .mul(eh.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
-                    .mul(ei.sub(eh).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            FloatVector es = s.lanewise(VectorOperators.EXP);
             FloatVector lower = es.fma(lo.fma(mhalf, err), es);         // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), x.compare(VectorOperators.GE, 0f));
             FloatVector phi = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
             x.mul(phi).intoArray(out, oo + i);
         }
-        for (; i < n; i++) out[oo + i] = a[ao + i] * phi(a[ao + i]);
+        for (; i < n; i++) out[oo + i] = a[ao + i] * phiScalar(a[ao + i]);
     }
 
     /**
@@ -331,77 +270,32 @@ public final class VectorActivations {
     /**
      * From the forward input x, the exact derivative of the erf form:
      * {@code dx = g * (Phi(x) + x phi(x))}, phi the standard normal density. exp(-x^2/2) is
-     * computed with the rounding error of x^2 folded back in, and Phi's lower tail reuses it.
+     * computed with the rounding error of x^2 folded back in, and Phi's lower tail is
+     * exp(G(w)) * exp(-x^2/2), reusing it.
      */
     public static void geluBackward(float[] g, int go, float[] x, int xo, float[] dx, int dxo, int n) {
         check(g, go, n); check(x, xo, n); check(dx, dxo, n);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector nln2hi = FloatVector.broadcast(S, -LN2_HI);
-        FloatVector half = FloatVector.broadcast(S, 0.5f);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector u = v.abs();
-            // Clamped so that x^2 and its error stay finite; exp(-128) is 0 in float anyway.
-            FloatVector uc = u.min(16f);
+            FloatVector uc = u.min(16f);                                // exp(-128) is 0 in float anyway
             FloatVector hi = uc.mul(uc);
-            FloatVector lo = uc.fma(uc, hi.neg());                   // uc^2 - hi, exactly
-            // eh = exp(hi.mul(-0.5f)), inline (see XP0 ...).
-            FloatVector az = hi.mul(-0.5f).max(-104f).min(89f);
-            FloatVector at = az.fma(LOG2E, MAGIC);
-            FloatVector ak = at.sub(MAGIC);
-            FloatVector ar = ak.fma(nln2hi, az).add(ak.mul(-LN2_LO));
-            IntVector ai = at.viewAsIntegralLanes().sub(MAGIC_BITS);
-            IntVector ah = ai.lanewise(VectorOperators.ASHR, 1);
-            FloatVector ap = FloatVector.broadcast(S, XP4);
-            ap = ap.fma(ar, FloatVector.broadcast(S, XP3));
-            ap = ap.fma(ar, FloatVector.broadcast(S, XP2));
-            ap = ap.fma(ar, FloatVector.broadcast(S, XP1));
-            ap = ap.fma(ar, FloatVector.broadcast(S, XP0));
-            FloatVector eh = ap.fma(ar.mul(ar), ar).add(1f)
-                    .mul(ah.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
-                    .mul(ai.sub(ah).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            FloatVector lo = uc.fma(uc, hi.neg());                      // uc^2 - hi, exactly
+            FloatVector eh = hi.mul(-0.5f).lanewise(VectorOperators.EXP);
             FloatVector ex = eh.fma(lo.mul(-0.5f), eh);                 // exp(-uc^2/2)
-            FloatVector x2 = v.mul(v);
-            FloatVector p = FloatVector.broadcast(S, PS6);
-            p = p.fma(x2, FloatVector.broadcast(S, PS5));
-            p = p.fma(x2, FloatVector.broadcast(S, PS4));
-            p = p.fma(x2, FloatVector.broadcast(S, PS3));
-            p = p.fma(x2, FloatVector.broadcast(S, PS2));
-            p = p.fma(x2, FloatVector.broadcast(S, PS1));
-            p = p.fma(x2, FloatVector.broadcast(S, PS0));
-            FloatVector phiSmall = p.fma(v, half);
+            FloatVector y = v.mul(v), y2 = y.mul(y);
+            FloatVector p = y2.mul(y2).fma(
+                    y2.fma(FloatVector.broadcast(S, PS6), y.fma(PS5, PS4)),
+                    y2.fma(y.fma(PS3, PS2), y.fma(PS1, PS0)));
+            FloatVector phiSmall = p.fma(v, FloatVector.broadcast(S, 0.5f));
             FloatVector w = u.min(13.5f).fma(0.125f, -PW);
-            FloatVector q = FloatVector.broadcast(S, PQ13);
-            q = q.fma(w, FloatVector.broadcast(S, PQ12));
-            q = q.fma(w, FloatVector.broadcast(S, PQ11));
-            q = q.fma(w, FloatVector.broadcast(S, PQ10));
-            q = q.fma(w, FloatVector.broadcast(S, PQ9));
-            q = q.fma(w, FloatVector.broadcast(S, PQ8));
-            q = q.fma(w, FloatVector.broadcast(S, PQ7));
-            q = q.fma(w, FloatVector.broadcast(S, PQ6));
-            q = q.fma(w, FloatVector.broadcast(S, PQ5));
-            q = q.fma(w, FloatVector.broadcast(S, PQ4));
-            q = q.fma(w, FloatVector.broadcast(S, PQ3));
-            q = q.fma(w, FloatVector.broadcast(S, PQ2));
-            q = q.fma(w, FloatVector.broadcast(S, PQ1));
-            q = q.fma(w, FloatVector.broadcast(S, PQ0));
-            // eq = exp(q), inline (see XP0 ...).
-            FloatVector bz = q.max(-104f).min(89f);
-            FloatVector bt = bz.fma(LOG2E, MAGIC);
-            FloatVector bk = bt.sub(MAGIC);
-            FloatVector br = bk.fma(nln2hi, bz).add(bk.mul(-LN2_LO));
-            IntVector bi = bt.viewAsIntegralLanes().sub(MAGIC_BITS);
-            IntVector bh = bi.lanewise(VectorOperators.ASHR, 1);
-            FloatVector bp = FloatVector.broadcast(S, XP4);
-            bp = bp.fma(br, FloatVector.broadcast(S, XP3));
-            bp = bp.fma(br, FloatVector.broadcast(S, XP2));
-            bp = bp.fma(br, FloatVector.broadcast(S, XP1));
-            bp = bp.fma(br, FloatVector.broadcast(S, XP0));
-            FloatVector eq = bp.fma(br.mul(br), br).add(1f)
-                    .mul(bh.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
-                    .mul(bi.sub(bh).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
-            FloatVector lower = eq.mul(ex);                              // Phi(-|x|)
+            FloatVector w2 = w.mul(w), w4 = w2.mul(w2);
+            FloatVector q = w4.mul(w4).fma(
+                    w4.fma(w.fma(PQ13, PQ12), w2.fma(w.fma(PQ11, PQ10), w.fma(PQ9, PQ8))),
+                    w4.fma(w2.fma(w.fma(PQ7, PQ6), w.fma(PQ5, PQ4)), w2.fma(w.fma(PQ3, PQ2), w.fma(PQ1, PQ0))));
+            FloatVector lower = q.lanewise(VectorOperators.EXP).mul(ex);   // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), v.compare(VectorOperators.GE, 0f));
             FloatVector cdf = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
             FloatVector d = v.fma(ex.mul(INV_SQRT_2PI), cdf);
@@ -409,9 +303,9 @@ public final class VectorActivations {
         }
         for (; i < n; i++) {
             float v = x[xo + i], uc = Math.min(Math.abs(v), 16f), hi = uc * uc;
-            float ex = expPoly(-0.5f * hi);
+            float ex = (float) Math.exp(-0.5f * hi);
             ex = Math.fma(ex, -0.5f * Math.fma(uc, uc, -hi), ex);
-            dx[dxo + i] = g[go + i] * Math.fma(v, ex * INV_SQRT_2PI, phi(v));
+            dx[dxo + i] = g[go + i] * Math.fma(v, ex * INV_SQRT_2PI, phiScalar(v));
         }
     }
 
@@ -443,47 +337,46 @@ public final class VectorActivations {
 
     // ---------------------------------------------------------------- scalar twins for the tails
 
-    private static final float[] ER = {ER6, ER5, ER4, ER3, ER2, ER1, ER0};
-    private static final float[] EQ = {EQ12, EQ11, EQ10, EQ9, EQ8, EQ7, EQ6, EQ5, EQ4, EQ3, EQ2, EQ1, EQ0};
-    private static final float[] PS = {PS6, PS5, PS4, PS3, PS2, PS1, PS0};
-    private static final float[] XP = {XP4, XP3, XP2, XP1, XP0};
-    private static final float[] PQ = {PQ13, PQ12, PQ11, PQ10, PQ9, PQ8, PQ7, PQ6, PQ5, PQ4, PQ3, PQ2, PQ1, PQ0};
+    private static final float[] ER = {ER0, ER1, ER2, ER3, ER4, ER5, ER6};
+    private static final float[] EQ = {EQ0, EQ1, EQ2, EQ3, EQ4, EQ5, EQ6, EQ7, EQ8, EQ9, EQ10, EQ11, EQ12};
+    private static final float[] PS = {PS0, PS1, PS2, PS3, PS4, PS5, PS6};
+    private static final float[] PQ = {PQ0, PQ1, PQ2, PQ3, PQ4, PQ5, PQ6, PQ7, PQ8, PQ9, PQ10, PQ11, PQ12, PQ13};
 
-    /** Horner with fma, highest coefficient first. */
-    private static float horner(float[] c, float z) {
-        float r = c[0];
-        for (int k = 1; k < c.length; k++) r = Math.fma(r, z, c[k]);
-        return r;
+    /** c[0] + c[1] z + ... + c[6] z^6, with the vector bodies' Estrin grouping (same bits). */
+    private static float poly7(float[] c, float z) {
+        float z2 = z * z;
+        return Math.fma(z2 * z2, Math.fma(z2, c[6], Math.fma(z, c[5], c[4])),
+                Math.fma(z2, Math.fma(z, c[3], c[2]), Math.fma(z, c[1], c[0])));
     }
 
-    /** Scalar twin of the inline vector exp, bit for bit. */
-    private static float expPoly(float z) {
-        float zc = Math.min(Math.max(z, -104f), 89f);
-        float t = Math.fma(zc, LOG2E, MAGIC), k = t - MAGIC;
-        float r = Math.fma(k, -LN2_HI, zc) + k * -LN2_LO;
-        int i = Float.floatToRawIntBits(t) - MAGIC_BITS, h = i >> 1;
-        return (Math.fma(horner(XP, r), r * r, r) + 1f)
-                * Float.intBitsToFloat((h + 127) << 23) * Float.intBitsToFloat((i - h + 127) << 23);
+    /** Degree 12 or 13 (c.length 13 or 14), with the vector bodies' Estrin grouping. */
+    private static float poly14(float[] c, float z) {
+        float z2 = z * z, z4 = z2 * z2;
+        float top = c.length == 14 ? Math.fma(z, c[13], c[12]) : c[12];
+        float r1 = Math.fma(z4, top, Math.fma(z2, Math.fma(z, c[11], c[10]), Math.fma(z, c[9], c[8])));
+        float r0 = Math.fma(z4, Math.fma(z2, Math.fma(z, c[7], c[6]), Math.fma(z, c[5], c[4])),
+                Math.fma(z2, Math.fma(z, c[3], c[2]), Math.fma(z, c[1], c[0])));
+        return Math.fma(z4 * z4, r1, r0);
     }
 
     /** Scalar twin of the erf vector body, for the last n % lanes elements. */
-    private static float erfTail(float x) {
-        float t = Math.abs(x), t2 = t * t;
+    private static float erfScalar(float x) {
+        float t = Math.abs(x), tc = Math.min(t, 6.5f), t2 = tc * tc;
         float res = t >= 0.9f
-                ? 1f - expPoly(horner(EQ, Math.min(t, 6.5f) - 3.75f) - t2)
-                : Math.fma(horner(ER, t2), t, t);
+                ? 1f - (float) Math.exp(poly14(EQ, tc - 3.75f) - t2)
+                : Math.fma(poly7(ER, t2), t, t);
         return Math.copySign(res, x);
     }
 
     /** Scalar twin of gelu's vector Phi (the backward body's Phi differs in the last ulp only). */
-    private static float phi(float x) {
+    private static float phiScalar(float x) {
         float u = Math.abs(x);
-        if (!(u >= 1.3f)) return Math.fma(horner(PS, x * x), x, 0.5f);
-        float q = horner(PQ, Math.fma(Math.min(u, 13.5f), 0.125f, -PW));
+        if (!(u >= 1.3f)) return Math.fma(poly7(PS, x * x), x, 0.5f);
+        float q = poly14(PQ, Math.fma(Math.min(u, 13.5f), 0.125f, -PW));
         float uc = Math.min(u, 16f), hh = uc * uc * -0.5f, lo = Math.fma(uc, uc, hh * 2f);
         float s = q + hh, bb = s - q, err = (q - (s - bb)) + (hh - bb);
-        float lower = expPoly(s);
-        lower = Math.fma(lower, Math.fma(lo, -0.5f, err), lower);
+        float es = (float) Math.exp(s);
+        float lower = Math.fma(es, Math.fma(lo, -0.5f, err), es);
         return x >= 0f ? 1f - lower : lower;
     }
 }

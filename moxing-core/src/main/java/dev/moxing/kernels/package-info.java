@@ -4,7 +4,8 @@
  * <p>Each kernel is single-threaded and allocation-free and takes {@code (array, offset)} pairs
  * plus a length (or rows and columns): the tensor layer resolves strides and broadcasting and
  * splits large ranges across the shared {@link dev.moxing.parallel.WorkerPool}, then calls these
- * on contiguous chunks. The exception is {@code Gemm}, which parallelises itself.
+ * on contiguous chunks. The exceptions are the large composite kernels ({@code Gemm},
+ * {@code FlashAttention}, owned separately), which split their own work over the pool.
  *
  * <p>The fast kernels use the Vector API: {@link dev.moxing.kernels.VectorOps} (elementwise
  * arithmetic and math), {@link dev.moxing.kernels.VectorActivations} (activations, erf, and

@@ -1,7 +1,9 @@
 package dev.moxing.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.data.Offset.offset;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -123,7 +125,7 @@ class VectorOpsTest {
                 new UnaryCase("silu", VectorActivations::silu, ScalarActivations::silu, uniform(-40, 40),
                         new float[] {0f, -0f, INF, -INF, NAN, 100f, -100f, 89f, -89f, 1e-8f}, transcendental),
                 new UnaryCase("erf", VectorActivations::erf, ScalarActivations::erf, uniform(-5, 5), GENERAL,
-                        Tol.of(1e-7, 6.5e-8)),
+                        Tol.of(1e-7, 8e-8)),
                 new UnaryCase("erf small", VectorActivations::erf, ScalarActivations::erf, logUniform(1e-30, 1, true),
                         GENERAL, Tol.of(2.5e-7, 0)),
                 new UnaryCase("gelu", VectorActivations::gelu, ScalarActivations::gelu, uniform(-14, 12), GENERAL,
@@ -325,9 +327,9 @@ class VectorOpsTest {
     void badRangesThrowBeforeWriting() {
         float[] a = new float[20], out = new float[20];
         Arrays.fill(out, SENTINEL);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> VectorOps.exp(a, 0, out, 5, 16))
+        assertThatThrownBy(() -> VectorOps.exp(a, 0, out, 5, 16))
                 .isInstanceOf(IndexOutOfBoundsException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> VectorReductions.sum(a, -1, 4))
+        assertThatThrownBy(() -> VectorReductions.sum(a, -1, 4))
                 .isInstanceOf(IndexOutOfBoundsException.class);
         assertThat(out).containsOnly(SENTINEL);
     }
@@ -354,13 +356,13 @@ class VectorOpsTest {
                 magDot += Math.abs((double) a[AO + i] * b[BO + i]);
             }
             float ref = ScalarReductions.sum(a, AO, n), vec = VectorReductions.sum(a, AO, n);
-            assertThat((double) vec).as("sum n=%d", n).isCloseTo(ref, org.assertj.core.data.Offset.offset(sumTol(n, mag, ref)));
+            assertThat((double) vec).as("sum n=%d", n).isCloseTo(ref, offset(sumTol(n, mag, ref)));
             ref = ScalarReductions.sumSquares(a, AO, n);
             vec = VectorReductions.sumSquares(a, AO, n);
-            assertThat((double) vec).as("sumSquares n=%d", n).isCloseTo(ref, org.assertj.core.data.Offset.offset(sumTol(n, magSq, ref)));
+            assertThat((double) vec).as("sumSquares n=%d", n).isCloseTo(ref, offset(sumTol(n, magSq, ref)));
             ref = ScalarReductions.dot(a, AO, b, BO, n);
             vec = VectorReductions.dot(a, AO, b, BO, n);
-            assertThat((double) vec).as("dot n=%d", n).isCloseTo(ref, org.assertj.core.data.Offset.offset(sumTol(n, magDot, ref)));
+            assertThat((double) vec).as("dot n=%d", n).isCloseTo(ref, offset(sumTol(n, magDot, ref)));
             // The summation order depends only on n, not on where the range starts.
             float[] moved = new float[n + 9];
             System.arraycopy(a, AO, moved, 9, n);
@@ -370,8 +372,8 @@ class VectorOpsTest {
 
     @Test
     void longSumStaysAccurate() {
-        // 1M positive values: a naive float loop would be off by ~1e-4 relative; blocks keep it near 1e-7.
-        int n = 1 << 20;
+        // 512K positive values: a sequential float loop drifts by ~1e-5 relative; blocks keep it near 1e-7.
+        int n = 1 << 19;
         float[] a = new float[n];
         Random r = new Random(5);
         for (int i = 0; i < n; i++) a[i] = r.nextFloat();
@@ -498,7 +500,7 @@ class VectorOpsTest {
         VectorSoftmax.logSoftmaxRows(x, 0, ly, 0, 3, 3);
         assertThat(Arrays.copyOfRange(y, 3, 9)).containsOnly(NAN);
         assertThat(Arrays.copyOfRange(ly, 3, 9)).containsOnly(NAN);
-        assertThat(y[0] + y[1] + y[2]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(y[0] + y[1] + y[2]).isCloseTo(1f, offset(1e-6f));
     }
 
     // ---------------------------------------------------------------- erf accuracy
@@ -511,14 +513,14 @@ class VectorOpsTest {
                 {2, 0.99532226501895273416}, {2.4999, 0.99959283009966654908}, {2.5, 0.99959304798255504106},
                 {3, 0.99997790950300141456}, {4, 0.99999998458274209972}, {6, 0.99999999999999997848}};
         for (double[] v : erf) {
-            assertThat(ScalarActivations.erf(v[0])).as("erf(%s)", v[0]).isCloseTo(v[1], org.assertj.core.data.Offset.offset(1e-15));
+            assertThat(ScalarActivations.erf(v[0])).as("erf(%s)", v[0]).isCloseTo(v[1], offset(4e-16));
             assertThat(ScalarActivations.erf(-v[0])).isEqualTo(-ScalarActivations.erf(v[0]));
         }
         double[][] erfc = {{-1, 1.8427007929497148693}, {0.5, 0.47950012218695346232},
                 {2, 0.0046777349810472658379}, {2.5, 0.00040695201744495893956}, {3, 0.000022090496998585441373},
                 {5, 1.5374597944280348502e-12}, {10, 2.088487583762544757e-45}, {26, 5.6631924088561428465e-296}};
         for (double[] v : erfc) {
-            assertThat(ScalarActivations.erfc(v[0]) / v[1] - 1).as("erfc(%s)", v[0]).isBetween(-2e-14, 2e-14);
+            assertThat(ScalarActivations.erfc(v[0]) / v[1] - 1).as("erfc(%s)", v[0]).isBetween(-1e-15, 1e-15);
         }
         assertThat(ScalarActivations.erf(Double.POSITIVE_INFINITY)).isEqualTo(1.0);
         assertThat(ScalarActivations.erf(-0.0)).isEqualTo(-0.0);
@@ -538,7 +540,7 @@ class VectorOpsTest {
             double ref = x[i] * ScalarActivations.phi(x[i]);
             if (Math.abs(ref) > 1e-30) geluErr = Math.max(geluErr, Math.abs(g[i] / ref - 1));
         }
-        assertThat(erfErr).as("erf max abs error").isLessThan(6.5e-8);
+        assertThat(erfErr).as("erf max abs error").isLessThan(8e-8);
         assertThat(geluErr).as("gelu max rel error").isLessThan(6e-7);
     }
 }
