@@ -81,6 +81,20 @@ public final class FashionMnistExample {
         if (out != null && o.verbose() > 0) model.summary(out);
 
         List<Callback> callbacks = new ArrayList<>();
+        List<Double> epochSeconds = new ArrayList<>();
+        callbacks.add(new Callback() { // wall time per epoch, for benchmarks (bench/fashion-mnist.sh)
+            private long start;
+
+            @Override
+            public void onEpochBegin(int epoch, Map<String, Double> logs) {
+                start = System.nanoTime();
+            }
+
+            @Override
+            public void onEpochEnd(int epoch, Map<String, Double> logs) {
+                epochSeconds.add((System.nanoTime() - start) / 1e9);
+            }
+        });
         long t0 = System.nanoTime();
         History h = model.fit(train.features(), yTrain, FitOptions.defaults().epochs(o.epochs()).batchSize(o.batchSize())
                 .shuffle(true).seed(o.seed()).verbose(out == null ? 0 : o.verbose()).callbacks(callbacks));
@@ -93,6 +107,9 @@ public final class FashionMnistExample {
         }
         if (out != null) {
             out.printf(Locale.ROOT, "train_seconds: %.1f (%.2f s/epoch)%n", seconds, seconds / o.epochs());
+            StringBuilder per = new StringBuilder("epoch_seconds:");
+            for (double e : epochSeconds) per.append(String.format(Locale.ROOT, " %.3f", e));
+            out.println(per);
             out.printf(Locale.ROOT, "test_loss: %.4f%n", loss);
             out.printf(Locale.ROOT, "test_accuracy: %.4f%n", acc);
             if (o.outDir() != null) out.println("saved: " + o.outDir().toAbsolutePath());

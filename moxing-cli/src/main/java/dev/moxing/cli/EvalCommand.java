@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 
 /** {@code moxing eval --model DIR}: evaluates a saved classifier on the Fashion-MNIST test set. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a saved model (without a subcommand: a Fashion-MNIST classifier on the test set).")
+        description = "Evaluate a saved model (without a subcommand: a Fashion-MNIST classifier on the test set).",
+        subcommands = {dev.moxing.cli.llm.EvalPerplexityCommand.class})
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Directory written by `moxing train fashion-mnist --out DIR`.")
     Path model;

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 
 /** {@code moxing train …}: training jobs. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model.",
-        subcommands = {TrainCommand.FashionMnistCommand.class})
+        subcommands = {TrainCommand.FashionMnistCommand.class, dev.moxing.cli.llm.TrainGptCommand.class})
 final class TrainCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

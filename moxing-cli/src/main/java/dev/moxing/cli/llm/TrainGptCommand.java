@@ -25,15 +25,15 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "gpt", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pre-train a GPT language model on a text file (next-token prediction).",
-                "Checkpoints (weights, optimizer, RNG state, tokenizer) go to --out after each evaluation;",
-                "--resume DIR continues a run exactly where it stopped."})
+                "Checkpoints (weights, optimizer, RNG states, tokenizer) replace --out after each evaluation; "
+                        + "--resume DIR continues a run exactly where it stopped."})
 public final class TrainGptCommand implements Callable<Integer> {
     private static final TrainOptions D = TrainOptions.defaults();
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--text", paramLabel = "FILE", description = "UTF-8 training text; the last 10% is held out for validation.")
+    @Option(names = "--text", paramLabel = "FILE", description = "UTF-8 training text; the last 10%% is held out for validation.")
     Path text;
     @Option(names = "--tokenizer", paramLabel = "char|bpe:SIZE", description = "char (default) or bpe:VOCAB_SIZE, trained on the text.")
     String tokenizer;
@@ -157,7 +157,7 @@ public final class TrainGptCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "model: GPT, %d layers, %d heads, width %d, context %d, vocabulary %d, dropout %s: %,d parameters%n",
                 c.layers(), c.heads(), c.width(), c.contextLength(), c.vocabSize(), c.dropout(), t.model().parameterCount());
         o.printf(Locale.ROOT, "data: %,d training tokens, %,d validation tokens%n", t.data().trainTokens(), t.data().valTokens());
-        o.printf(Locale.ROOT, "training: %d steps of %d x %d x %d tokens (%,d per step), lr %s -> %s (warm-up %d, cosine), "
+        o.printf(Locale.ROOT, "training: %d steps of %d x %d x %d tokens (%,d per step), lr %.2e -> %.2e (warm-up %d, cosine), "
                         + "weight decay %s, grad clip %s, seed %d%n",
                 s.steps(), s.accumulate(), s.batchSize(), c.contextLength(), s.tokensPerStep(c.contextLength()),
                 s.lr(), s.minLr(), s.warmup(), s.weightDecay(), s.gradClip() == 0 ? "off" : s.gradClip(), s.seed());

@@ -12,6 +12,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 
 /**
@@ -42,9 +43,11 @@ final class CheckpointFiles {
         Path parent = dir.getParent();
         Files.createDirectories(parent);
         recover(dir);
+        removeStaleTemporaries(dir);
         Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
         try {
             filler.fill(tmp);
+            makeReadable(tmp);
             Path old = oldSibling(dir);
             deleteRecursively(old);
             if (Files.exists(dir)) move(dir, old);
@@ -56,11 +59,35 @@ final class CheckpointFiles {
         }
     }
 
+    /**
+     * Temporary files and directories are created private (0600/0700); a checkpoint is for sharing,
+     * so it gets the usual 0644/0755 where the file system has POSIX permissions.
+     */
+    private static void makeReadable(Path dir) throws IOException {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) return;
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f)) Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+        }
+    }
+
     /** If a save was interrupted between its two renames, moves the previous checkpoint back. */
     static void recover(Path dir) throws IOException {
         Path d = dir.toAbsolutePath().normalize();
         Path old = oldSibling(d);
         if (!Files.exists(d) && Files.isDirectory(old)) move(old, d);
+    }
+
+    /** Temporary directories of saves that a killed process never finished (they are never read). */
+    private static void removeStaleTemporaries(Path dir) throws IOException {
+        String prefix = "." + dir.getFileName() + ".tmp-";
+        try (Stream<Path> siblings = Files.list(dir.getParent())) {
+            for (Path p : (Iterable<Path>) siblings::iterator) {
+                if (p.getFileName().toString().startsWith(prefix)) deleteRecursively(p);
+            }
+        }
     }
 
     private static Path oldSibling(Path dir) {

@@ -1,0 +1,265 @@
+package dev.moxing.llm;
+
+import dev.moxing.llm.eval.Perplexity;
+import dev.moxing.llm.generate.GenerateOptions;
+import dev.moxing.llm.generate.Generator;
+import dev.moxing.llm.model.Transformer;
+import dev.moxing.llm.train.Checkpoint;
+import dev.moxing.tokenizer.ByteLevelBpe;
+import dev.moxing.tokenizer.CharTokenizer;
+import dev.moxing.tokenizer.Tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * A trained model and its tokenizer, ready to use: text in, text out.
+ *
+ * <pre>{@code
+ * LanguageModel lm = LanguageModel.load(Path.of("runs/gpt"));
+ * lm.generate("ROMEO:", new GenerateOptions(500, 0.8f, 40, 1f, 1f, 42, List.of()), System.out::print);
+ * double ppl = lm.perplexity(text).perplexity();
+ * }</pre>
+ *
+ * Generation may run past the model's context: when the window is full, the last half of it
+ * becomes the prompt of a fresh pass (as nanoGPT crops its input), so long samples work with a
+ * small-context model.
+ */
+public final class LanguageModel {
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final Path dir;
+
+    private LanguageModel(Transformer model, Tokenizer tokenizer, Path dir) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.dir = dir;
+        model.eval();
+    }
+
+    /** Reads a model directory written by {@code moxing train gpt} (config, weights, tokenizer). */
+    public static LanguageModel load(Path dir) throws IOException {
+        Checkpoint.Loaded loaded = Checkpoint.loadModel(dir);
+        return new LanguageModel(loaded.model(), loaded.tokenizer(), dir);
+    }
+
+    /** A model in memory (e.g. one just trained). */
+    public static LanguageModel of(Transformer model, Tokenizer tokenizer) {
+        if (tokenizer.vocabSize() != model.config().vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocabulary is " + model.config().vocabSize());
+        }
+        return new LanguageModel(model, tokenizer, null);
+    }
+
+    public Transformer model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * Generates a continuation of {@code prompt}, passing text to {@code onText} as it is produced
+     * (a byte-level model's partial UTF-8 characters are held back until complete; text that could
+     * be the start of a stop string is held back until it is known not to be). Returns the whole
+     * continuation, without the prompt and without the stop string that ended it.
+     */
+    public String generate(String prompt, GenerateOptions options, Consumer<String> onText) {
+        return generate(prompt, options, onText, null);
+    }
+
+    /** As {@link #generate(String, GenerateOptions, Consumer)}, also passing each new token id to {@code onToken}. */
+    public String generate(String prompt, GenerateOptions options, Consumer<String> onText, IntConsumer onToken) {
+        int[] ids = encodePrompt(prompt);
+        int context = model.config().contextLength();
+        int stopToken = endOfText();
+        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText);
+        Generator generator = new Generator(model);
+        int[] history = ids;
+        int remaining = options.maxTokens();
+        for (int pass = 0; remaining > 0 && !stream.stopped(); pass++) {
+            // The first pass keeps as much prompt as fits; later passes keep half a window, leaving
+            // the other half for new tokens, so re-reading the prefix costs at most one pass in two.
+            int keep = Math.min(history.length, pass == 0 ? context - 1 : Math.max(1, context / 2));
+            int[] window = Arrays.copyOfRange(history, history.length - keep, history.length);
+            int budget = Math.min(remaining, context - keep);
+            GenerateOptions o = new GenerateOptions(budget, options.temperature(), options.topK(), options.topP(),
+                    options.repetitionPenalty(), options.seed() + 0x9E3779B97F4A7C15L * pass, options.stop());
+            IntConsumer sink = onToken == null ? stream::accept : t -> {
+                onToken.accept(t);
+                stream.accept(t);
+            };
+            int[] fresh = generator.generate(window, o, stopToken, sink, t -> stream.stopped());
+            int[] grown = Arrays.copyOf(history, history.length + fresh.length);
+            System.arraycopy(fresh, 0, grown, history.length, fresh.length);
+            history = grown;
+            remaining -= fresh.length;
+            if (fresh.length < budget) break; // end-of-text or a stop string
+        }
+        return stream.finish();
+    }
+
+    /** Mean NLL and perplexity of {@code text} (sliding window, stride half the context). */
+    public Perplexity.Result perplexity(String text) {
+        return Perplexity.of(model, tokenizer.encode(text));
+    }
+
+    /** As {@link #perplexity(String)} with a chosen window and stride. */
+    public Perplexity.Result perplexity(String text, int context, int stride) {
+        return Perplexity.of(model, tokenizer.encode(text), context, stride);
+    }
+
+    /**
+     * The prompt's ids. An empty prompt starts from the end-of-text token where the vocabulary has
+     * one (GPT-2's convention for "a new document"), else from a newline, else from id 0.
+     */
+    private int[] encodePrompt(String prompt) {
+        int[] ids;
+        try {
+            ids = prompt.isEmpty() ? new int[0] : tokenizer.encode(prompt);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the prompt cannot be encoded with this model's tokenizer: " + e.getMessage(), e);
+        }
+        if (ids.length > 0) return ids;
+        if (endOfText() >= 0) return new int[] {endOfText()};
+        if (tokenizer instanceof CharTokenizer c && c.idOf('\n').isPresent()) return new int[] {c.idOf('\n').getAsInt()};
+        int[] newline = tokenizer.encode("\n");
+        return newline.length == 1 ? newline : new int[] {0};
+    }
+
+    private int endOfText() {
+        return tokenizer instanceof ByteLevelBpe b ? b.specialTokenId(ByteLevelBpe.END_OF_TEXT).orElse(-1) : -1;
+    }
+
+    @Override
+    public String toString() {
+        var c = model.config();
+        return "LanguageModel[" + (dir == null ? "" : dir + ", ") + c.layers() + " layers, width " + c.width()
+                + ", context " + c.contextLength() + ", " + tokenizer + "]";
+    }
+
+    /**
+     * Turns generated ids into text for a consumer: decodes byte-level tokens to bytes and passes on
+     * only complete UTF-8 characters, and watches for stop strings, holding back any tail of the
+     * text that could still become one.
+     */
+    static final class TextStream {
+        private final Tokenizer tokenizer;
+        private final List<String> stops;
+        private final Consumer<String> out;
+        private final ByteArrayOutputStream pendingBytes = new ByteArrayOutputStream();
+        private final StringBuilder text = new StringBuilder(); // everything decoded so far
+        private int emitted;                                    // chars of text passed to out
+        private boolean stopped;
+
+        TextStream(Tokenizer tokenizer, List<String> stops, Consumer<String> out) {
+            this.tokenizer = tokenizer;
+            this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
+            this.out = out;
+        }
+
+        boolean stopped() {
+            return stopped;
+        }
+
+        void accept(int id) {
+            if (stopped) return;
+            if (tokenizer instanceof ByteLevelBpe bpe) {
+                pendingBytes.writeBytes(bpe.tokenBytes(id));
+                byte[] b = pendingBytes.toByteArray();
+                int complete = completeUtf8Prefix(b);
+                if (complete == 0) return;
+                text.append(new String(b, 0, complete, StandardCharsets.UTF_8));
+                pendingBytes.reset();
+                pendingBytes.write(b, complete, b.length - complete);
+            } else {
+                text.append(tokenizer.decode(new int[] {id}));
+            }
+            flush(false);
+        }
+
+        /** Emits what is safe; at the end, everything not cut by a stop string. Returns the full continuation. */
+        String finish() {
+            if (!stopped && pendingBytes.size() > 0) { // a truncated character at the very end: decode leniently
+                text.append(new String(pendingBytes.toByteArray(), StandardCharsets.UTF_8));
+                pendingBytes.reset();
+            }
+            flush(true);
+            return text.toString();
+        }
+
+        private void flush(boolean end) {
+            int limit = text.length();
+            if (!stopped) {
+                // A stop string can only newly appear in text that reaches into the unemitted tail.
+                int from = Math.max(0, emitted - maxStopLength() + 1);
+                int cut = -1;
+                for (String s : stops) {
+                    int at = text.indexOf(s, from);
+                    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+                }
+                if (cut >= 0) {
+                    stopped = true;
+                    text.setLength(cut);
+                    limit = cut;
+                } else if (!end) {
+                    limit = text.length() - heldBack();
+                }
+            }
+            if (limit > emitted) {
+                out.accept(text.substring(emitted, limit));
+                emitted = limit;
+            }
+        }
+
+        /** Length of the longest tail of the text that is a proper prefix of a stop string. */
+        private int heldBack() {
+            int best = 0;
+            for (String s : stops) {
+                for (int k = Math.min(s.length() - 1, text.length()); k > best; k--) {
+                    if (tailEquals(s, k)) {
+                        best = k;
+                        break;
+                    }
+                }
+            }
+            return best;
+        }
+
+        /** Whether the text ends with the first k chars of s. */
+        private boolean tailEquals(String s, int k) {
+            int base = text.length() - k;
+            for (int i = 0; i < k; i++) if (text.charAt(base + i) != s.charAt(i)) return false;
+            return true;
+        }
+
+        private int maxStopLength() {
+            int m = 1;
+            for (String s : stops) m = Math.max(m, s.length());
+            return m;
+        }
+
+        /** Bytes of {@code b} that form whole UTF-8 sequences; an incomplete sequence at the end is left out. */
+        static int completeUtf8Prefix(byte[] b) {
+            int n = b.length;
+            // Walk back over at most 3 continuation bytes to the last lead byte.
+            int i = n - 1, back = 0;
+            while (i >= 0 && back < 3 && (b[i] & 0xC0) == 0x80) {
+                i--;
+                back++;
+            }
+            if (i < 0) return n; // only continuation bytes: invalid anyway, let the decoder replace them
+            int lead = b[i] & 0xFF;
+            int need = lead < 0x80 ? 1 : lead >= 0xF0 && lead < 0xF8 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            return n - i >= need ? n : i;
+        }
+    }
+}
