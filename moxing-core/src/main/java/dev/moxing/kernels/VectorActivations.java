@@ -84,7 +84,7 @@ public final class VectorActivations {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, ao + i);
-            one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(out, oo + i);
+            one.div(one.add(VectorMath.exp(v.neg()))).intoArray(out, oo + i);
         }
         for (; i < n; i++) out[oo + i] = 1f / (1f + (float) Math.exp(-a[ao + i]));
     }
@@ -94,7 +94,7 @@ public final class VectorActivations {
         check(a, ao, n); check(out, oo, n);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
-            FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.TANH).intoArray(out, oo + i);
+            VectorMath.tanh(FloatVector.fromArray(S, a, ao + i)).intoArray(out, oo + i);
         }
         for (; i < n; i++) out[oo + i] = (float) Math.tanh(a[ao + i]);
     }
@@ -106,7 +106,7 @@ public final class VectorActivations {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, ao + i);
-            v.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(out, oo + i);
+            v.div(one.add(VectorMath.exp(v.neg()))).intoArray(out, oo + i);
         }
         for (; i < n; i++) out[oo + i] = a[ao + i] / (1f + (float) Math.exp(-a[ao + i]));
     }
@@ -135,7 +135,7 @@ public final class VectorActivations {
             FloatVector q = w4.mul(w4).fma(
                     w4.fma(FloatVector.broadcast(S, EQ12), w2.fma(w.fma(EQ11, EQ10), w.fma(EQ9, EQ8))),
                     w4.fma(w2.fma(w.fma(EQ7, EQ6), w.fma(EQ5, EQ4)), w2.fma(w.fma(EQ3, EQ2), w.fma(EQ1, EQ0))));
-            FloatVector big = one.sub(q.sub(t2).lanewise(VectorOperators.EXP));
+            FloatVector big = one.sub(VectorMath.exp(q.sub(t2)));
             // NaN fails the compare, so it takes the small branch, which propagates it.
             FloatVector res = small.blend(big, t.compare(VectorOperators.GE, 0.9f));
             // copysign(res, x): res is non-negative here.
@@ -180,7 +180,7 @@ public final class VectorActivations {
             FloatVector s = q.add(hh);
             FloatVector bb = s.sub(q);
             FloatVector err = q.sub(s.sub(bb)).add(hh.sub(bb));         // q + hh - s, exactly
-            FloatVector es = s.lanewise(VectorOperators.EXP);
+            FloatVector es = VectorMath.exp(s);
             FloatVector lower = es.fma(lo.fma(mhalf, err), es);         // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), x.compare(VectorOperators.GE, 0f));
             FloatVector phi = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
@@ -201,7 +201,7 @@ public final class VectorActivations {
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, ao + i);
             FloatVector m2u = x.mul(x.mul(x).fma(-2f * K0 * K1, -2f * K0)); // -2u
-            x.div(one.add(m2u.lanewise(VectorOperators.EXP))).intoArray(out, oo + i);
+            x.div(one.add(VectorMath.exp(m2u))).intoArray(out, oo + i);
         }
         for (; i < n; i++) {
             float x = a[ao + i];
@@ -257,7 +257,7 @@ public final class VectorActivations {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector vx = FloatVector.fromArray(S, x, xo + i);
-            FloatVector s = one.div(one.add(vx.neg().lanewise(VectorOperators.EXP)));
+            FloatVector s = one.div(one.add(VectorMath.exp(vx.neg())));
             FloatVector d = s.mul(vx.fma(one.sub(s), one));
             FloatVector.fromArray(S, g, go + i).mul(d).intoArray(dx, dxo + i);
         }
@@ -283,7 +283,7 @@ public final class VectorActivations {
             FloatVector uc = u.min(16f);                                // exp(-128) is 0 in float anyway
             FloatVector hi = uc.mul(uc);
             FloatVector lo = uc.fma(uc, hi.neg());                      // uc^2 - hi, exactly
-            FloatVector eh = hi.mul(-0.5f).lanewise(VectorOperators.EXP);
+            FloatVector eh = VectorMath.exp(hi.mul(-0.5f));
             FloatVector ex = eh.fma(lo.mul(-0.5f), eh);                 // exp(-uc^2/2)
             FloatVector y = v.mul(v), y2 = y.mul(y);
             FloatVector p = y2.mul(y2).fma(
@@ -295,7 +295,7 @@ public final class VectorActivations {
             FloatVector q = w4.mul(w4).fma(
                     w4.fma(w.fma(PQ13, PQ12), w2.fma(w.fma(PQ11, PQ10), w.fma(PQ9, PQ8))),
                     w4.fma(w2.fma(w.fma(PQ7, PQ6), w.fma(PQ5, PQ4)), w2.fma(w.fma(PQ3, PQ2), w.fma(PQ1, PQ0))));
-            FloatVector lower = q.lanewise(VectorOperators.EXP).mul(ex);   // Phi(-|x|)
+            FloatVector lower = VectorMath.exp(q).mul(ex);   // Phi(-|x|)
             FloatVector phiTail = lower.blend(one.sub(lower), v.compare(VectorOperators.GE, 0f));
             FloatVector cdf = phiSmall.blend(phiTail, u.compare(VectorOperators.GE, 1.3f));
             FloatVector d = v.fma(ex.mul(INV_SQRT_2PI), cdf);
@@ -322,7 +322,7 @@ public final class VectorActivations {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector x2 = v.mul(v);
             FloatVector m2u = v.mul(x2.fma(-2f * K0 * K1, -2f * K0));
-            FloatVector s = one.div(one.add(m2u.lanewise(VectorOperators.EXP)));
+            FloatVector s = one.div(one.add(VectorMath.exp(m2u)));
             FloatVector c = v.mul(x2.fma(6f * K0 * K1, 2f * K0));       // 2x u'
             FloatVector d = s.mul(c.fma(one.sub(s), one));
             FloatVector.fromArray(S, g, go + i).mul(d).intoArray(dx, dxo + i);

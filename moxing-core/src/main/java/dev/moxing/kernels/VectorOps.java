@@ -213,29 +213,9 @@ public final class VectorOps {
             for (int i = 0; i < n; i++) out[oo + i] = (float) Math.pow(a[ao + i], p);
             return;
         }
-        boolean integral = p == Math.rint(p);
-        // Every float of magnitude >= 2^24 is an even integer.
-        boolean odd = integral && Math.abs(p) < 0x1p24f && (((long) p) & 1L) != 0;
-        double pd = p;
-        int lh = FH.length();
-        int i = 0;
-        for (int e = FH.loopBound(n); i < e; i += lh) {
-            FloatVector v = FloatVector.fromArray(FH, a, ao + i);
-            DoubleVector d = (DoubleVector) v.abs().convertShape(VectorOperators.F2D, DS, 0);
-            d = d.lanewise(VectorOperators.LOG).mul(pd).lanewise(VectorOperators.EXP);
-            FloatVector r = (FloatVector) d.convertShape(VectorOperators.D2F, FH, 0);
-            if (odd) {
-                // copysign(r, a): r is non-negative, so OR in a's sign bit (handles -0 and -inf).
-                r = r.viewAsIntegralLanes()
-                        .or(v.viewAsIntegralLanes().and(0x8000_0000))
-                        .viewAsFloatingLanes();
-            } else if (!integral) {
-                r = r.blend(Float.NaN, v.compare(VectorOperators.LT, 0f)
-                        .and(v.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY)));
-            }
-            r.intoArray(out, oo + i);
-        }
-        for (; i < n; i++) out[oo + i] = (float) Math.pow(a[ao + i], pd);
+        // General exponents are rare (the common ones are special-cased above). Math.pow gives the
+        // same bits in every JIT tier; the Vector API's lanewise LOG/EXP do not (see VectorMath).
+        for (int i = 0; i < n; i++) out[oo + i] = (float) Math.pow(a[ao + i], p);
     }
 
     // ---------------------------------------------------------------- axpy
@@ -315,7 +295,7 @@ public final class VectorOps {
         check(a, ao, n); check(out, oo, n);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
-            FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.EXP).intoArray(out, oo + i);
+            VectorMath.exp(FloatVector.fromArray(S, a, ao + i)).intoArray(out, oo + i);
         }
         for (; i < n; i++) out[oo + i] = (float) Math.exp(a[ao + i]);
     }
@@ -325,7 +305,7 @@ public final class VectorOps {
         check(a, ao, n); check(out, oo, n);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
-            FloatVector.fromArray(S, a, ao + i).lanewise(VectorOperators.LOG).intoArray(out, oo + i);
+            VectorMath.log(FloatVector.fromArray(S, a, ao + i)).intoArray(out, oo + i);
         }
         for (; i < n; i++) out[oo + i] = (float) Math.log(a[ao + i]);
     }

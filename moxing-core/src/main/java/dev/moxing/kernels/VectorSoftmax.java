@@ -50,15 +50,15 @@ public final class VectorSoftmax {
             FloatVector s0 = FloatVector.zero(S), s1 = s0;
             int i = 0;
             for (; i + 2 * L <= vend; i += 2 * L) {
-                FloatVector e0 = FloatVector.fromArray(S, x, xb + i).sub(vm).lanewise(VectorOperators.EXP);
-                FloatVector e1 = FloatVector.fromArray(S, x, xb + i + L).sub(vm).lanewise(VectorOperators.EXP);
+                FloatVector e0 = VectorMath.exp(FloatVector.fromArray(S, x, xb + i).sub(vm));
+                FloatVector e1 = VectorMath.exp(FloatVector.fromArray(S, x, xb + i + L).sub(vm));
                 e0.intoArray(y, yb + i);
                 e1.intoArray(y, yb + i + L);
                 s0 = s0.add(e0);
                 s1 = s1.add(e1);
             }
             if (i < vend) {
-                FloatVector e0 = FloatVector.fromArray(S, x, xb + i).sub(vm).lanewise(VectorOperators.EXP);
+                FloatVector e0 = VectorMath.exp(FloatVector.fromArray(S, x, xb + i).sub(vm));
                 e0.intoArray(y, yb + i);
                 s0 = s0.add(e0);
                 i += L;
@@ -89,11 +89,11 @@ public final class VectorSoftmax {
             FloatVector s0 = FloatVector.zero(S), s1 = s0;
             int i = 0;
             for (; i + 2 * L <= vend; i += 2 * L) {
-                s0 = s0.add(FloatVector.fromArray(S, x, xb + i).sub(vm).lanewise(VectorOperators.EXP));
-                s1 = s1.add(FloatVector.fromArray(S, x, xb + i + L).sub(vm).lanewise(VectorOperators.EXP));
+                s0 = s0.add(VectorMath.exp(FloatVector.fromArray(S, x, xb + i).sub(vm)));
+                s1 = s1.add(VectorMath.exp(FloatVector.fromArray(S, x, xb + i + L).sub(vm)));
             }
             if (i < vend) {
-                s0 = s0.add(FloatVector.fromArray(S, x, xb + i).sub(vm).lanewise(VectorOperators.EXP));
+                s0 = s0.add(VectorMath.exp(FloatVector.fromArray(S, x, xb + i).sub(vm)));
                 i += L;
             }
             FloatVector p = s0.add(s1);
@@ -168,7 +168,7 @@ public final class VectorSoftmax {
             FloatVector ms = FloatVector.broadcast(S, -sum);
             i = 0;
             for (; i < vend; i += L) {
-                FloatVector ey = FloatVector.fromArray(S, y, yb + i).lanewise(VectorOperators.EXP);
+                FloatVector ey = VectorMath.exp(FloatVector.fromArray(S, y, yb + i));
                 ey.fma(ms, FloatVector.fromArray(S, g, gb + i)).intoArray(dx, db + i);
             }
             for (; i < cols; i++) dx[db + i] = Math.fma((float) Math.exp(y[yb + i]), -sum, g[gb + i]);
