@@ -68,7 +68,7 @@ public final class FashionMnistExample {
 
     public static Result run(Options o, PrintStream out) throws IOException {
         FashionMnist.Layout layout = o.architecture() == Architecture.CNN ? FashionMnist.Layout.IMAGES : FashionMnist.Layout.FLAT;
-        FashionMnist data = FashionMnist.load(o.dataDir(), layout);
+        FashionMnist data = FashionMnist.load(requireDataDir(o.dataDir()), layout);
         Dataset train = o.trainLimit() > 0 ? data.train().take(o.trainLimit()) : data.train();
         Dataset test = o.testLimit() > 0 ? data.test().take(o.testLimit()) : data.test();
         Tensor yTrain = Tensor.oneHot(train.labels(), 10), yTest = Tensor.oneHot(test.labels(), 10);
@@ -115,6 +115,22 @@ public final class FashionMnistExample {
             if (o.outDir() != null) out.println("saved: " + o.outDir().toAbsolutePath());
         }
         return new Result(model, h, acc, loss, seconds);
+    }
+
+    /** An explicitly given directory must hold the data: never fall back silently to another copy. */
+    static Path requireDataDir(Path dir) throws java.io.FileNotFoundException {
+        if (dir == null) return null;
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new java.io.FileNotFoundException("Fashion-MNIST: --data " + dir + " is not a directory");
+        }
+        for (String f : FashionMnist.FILES) {
+            String plain = f.endsWith(".gz") ? f.substring(0, f.length() - 3) : f;
+            if (!java.nio.file.Files.exists(dir.resolve(f)) && !java.nio.file.Files.exists(dir.resolve(plain))) {
+                throw new java.io.FileNotFoundException("Fashion-MNIST: " + dir + " has no " + f
+                        + " (expected the four *-ubyte.gz files; see --help)");
+            }
+        }
+        return dir;
     }
 
     public static void main(String[] args) throws IOException {
