@@ -31,19 +31,24 @@ ARGS=(--sizes "$SIZES" --threads "$THREADS" --repeat "$REPEAT" --transformer "$T
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores; above ~0.5 the numbers are noisy)"
 echo "== moxing (Java $(java -version 2>&1 | head -1 | cut -d'"' -f2), Vector API)"
-if [[ -x "$ROOT/moxing" ]]; then
-  "$ROOT/moxing" bench gemm "${ARGS[@]}" | tee "$OUT/moxing.txt"
+JAR="$ROOT/moxing-cli/target/moxing.jar"
+run_jar() {
+  # Call the command class directly: works whether or not `bench gemm` is registered in Main.
+  java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+    -cp "$JAR" dev.moxing.cli.GemmBenchCommand "${ARGS[@]}" 2> >(grep -v '^WARNING: Using incubator' >&2)
+}
+if [[ -x "$ROOT/moxing" ]] && "$ROOT/moxing" bench gemm "${ARGS[@]}" > "$OUT/moxing.txt"; then
+  cat "$OUT/moxing.txt"
 else
-  JAR="$ROOT/moxing-cli/target/moxing.jar"
+  # No launcher, or its rebuild failed (e.g. another module mid-edit): use the jar as it is.
   if [[ ! -f "$JAR" ]]; then
     echo "building $JAR ..." >&2
     (cd "$ROOT" && mvn -q -B -DskipTests package) >&2
   fi
-  # Call the command class directly: works whether or not `bench gemm` is registered in Main.
-  java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
-    -cp "$JAR" dev.moxing.cli.GemmBenchCommand "${ARGS[@]}" 2> >(grep -v '^WARNING: Using incubator' >&2) \
-    | tee "$OUT/moxing.txt"
+  [[ -x "$ROOT/moxing" ]] && echo "# ./moxing failed; running the existing $JAR" >&2
+  run_jar | tee "$OUT/moxing.txt"
 fi
 
 echo "== numpy / OpenBLAS"
@@ -51,6 +56,7 @@ echo "== numpy / OpenBLAS"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$ROOT/bench/gemm_numpy.py" "${ARGS[@]}" \
   | tee "$OUT/numpy.txt"
 
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== ratio = moxing_gflops / openblas_gflops"
 awk '

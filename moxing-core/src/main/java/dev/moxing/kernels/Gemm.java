@@ -30,13 +30,14 @@ public final class Gemm {
     private static final int L = S.length();
 
     /**
-     * Micro-tile: MR rows of A (broadcast) by NR = 2 vectors of B. 12 x 2 = 24 accumulators plus
-     * 2 B vectors and 1 broadcast fill 27 of the 32 AVX-512 registers without spilling; per k
-     * step it issues 24 FMAs against 2 vector loads and 12 broadcast loads, well within Zen's
-     * load ports, and 24 independent chains hide the FMA latency (4 cycles x 2 pipes). Tried
-     * 8 x 3 vectors too: same kernel speed, but 12 x 32 wastes less on power-of-two n.
+     * Micro-tile: MR rows of A (broadcast) by NR = 2 vectors of B. With AVX-512 (32 registers),
+     * 12 x 2 = 24 accumulators plus 2 B vectors and 1 broadcast use 27 registers without
+     * spilling; per k step that is 24 FMAs against 2 vector loads and 12 broadcast loads, well
+     * within Zen's load ports, and 24 independent chains hide the FMA latency (4 cycles x 2
+     * pipes). Tried 8 x 3 vectors too: same kernel speed, but 12 x 32 wastes less on
+     * power-of-two n. x86 below AVX-512 has only 16 vector registers, hence 6 x 2 there.
      */
-    static final int MR = 12;
+    static final int MR = L < 16 && isX86() ? 6 : 12;
     static final int NR = 2 * L;
     /**
      * k block. Each k block costs one read-modify-write pass over C, so it is as large as the
@@ -173,13 +174,13 @@ public final class Gemm {
             return;
         }
         // Equal k blocks (e.g. k=300 -> 2 x 150, not 256 + 44): no short, inefficient last block.
-        int kBlocks = ceilDiv(k, KC);
-        int kcMax = ceilDiv(k, kBlocks);
-        int mPanels = ceilDiv(m, MR);
+        int kBlocks = Math.ceilDiv(k, KC);
+        int kcMax = Math.ceilDiv(k, kBlocks);
+        int mPanels = Math.ceilDiv(m, MR);
         Scratch own = SCRATCH.get(); // the caller's buffer holds the shared packed B block
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            int nPanels = ceilDiv(nc, NR);
+            int nPanels = Math.ceilDiv(nc, NR);
             float[] bp = own.b(nPanels * NR * kcMax);
             int cOffJ = cOff + jc;
             for (int kb = 0; kb < kBlocks; kb++) {
@@ -211,8 +212,8 @@ public final class Gemm {
     /**
      * One thread's share of a (KC x NC)-block step: row panels [mp0, mp1) x column panels
      * [np0, np1) of C, with op(B)'s block already packed in bp. Packs A by MC rows into this
-     * thread's scratch, then sweeps the B micro-panels (outer, kept in L1) over the A micro-panels
-     * (inner, streamed from L2).
+     * thread's scratch, then sweeps each B micro-panel (outer loop, so it stays in L1/L2 while
+     * used MC / MR times) over the A micro-panels (inner loop, from the L2-resident A block).
      */
     private static void macro(boolean transA, float[] a, int aOff, int lda, int m, int mp0, int mp1,
             int np0, int np1, int nc, int p0, int kc, float[] bp, float alpha, float betaK,
@@ -322,18 +323,28 @@ public final class Gemm {
     /**
      * The MR x NR micro-kernel: C[co..] (MR rows, NR cols, stride ldc) = alpha * Ap @ Bp +
      * beta * C, where Ap is an MR x kc packed panel at ao and Bp a kc x NR packed panel at bo.
-     * beta == 0 never reads C. Written out by hand on purpose: the 24 accumulators must be locals
-     * of one method so that C2 keeps them in registers (a FloatVector passed across a call, or
-     * stored in an array, is boxed and the kernel runs ~50x slower).
+     * beta == 0 never reads C. MR is a static final, so C2 folds this dispatch away.
      */
     private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo,
+            float[] c, int co, int ldc, float alpha, float beta) {
+        if (MR == 12) kernel12(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
+        else kernel6(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
+    }
+
+    /**
+     * 12 x 2-vector kernel for 32-register machines. Written out by hand on purpose: the 24
+     * accumulators must be locals of one method so that C2 keeps them in registers (a FloatVector
+     * passed across a call that is not inlined, or stored in an array, is boxed on the heap and
+     * the kernel runs ~50x slower).
+     */
+    private static void kernel12(int kc, float[] ap, int ao, float[] bp, int bo,
             float[] c, int co, int ldc, float alpha, float beta) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
         FloatVector c80 = z, c81 = z, c90 = z, c91 = z, ca0 = z, ca1 = z, cb0 = z, cb1 = z;
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * MR, bi = bo + p * NR;
+            int ai = ao + p * 12, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a;
@@ -393,6 +404,49 @@ public final class Gemm {
         }
     }
 
+    /** 6 x 2-vector kernel for 16-register machines (x86 AVX2): 12 accumulators + 3 = 15 registers. */
+    private static void kernel6(int kc, float[] ap, int ao, float[] bp, int bo,
+            float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 6, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai + 0]); c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]); c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]); c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]); c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]); c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]); c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(va).intoArray(c, co); c01.mul(va).intoArray(c, co + L);
+            c10.mul(va).intoArray(c, co + 1 * ldc); c11.mul(va).intoArray(c, co + 1 * ldc + L);
+            c20.mul(va).intoArray(c, co + 2 * ldc); c21.mul(va).intoArray(c, co + 2 * ldc + L);
+            c30.mul(va).intoArray(c, co + 3 * ldc); c31.mul(va).intoArray(c, co + 3 * ldc + L);
+            c40.mul(va).intoArray(c, co + 4 * ldc); c41.mul(va).intoArray(c, co + 4 * ldc + L);
+            c50.mul(va).intoArray(c, co + 5 * ldc); c51.mul(va).intoArray(c, co + 5 * ldc + L);
+        } else {
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            c00.fma(va, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            c01.fma(va, FloatVector.fromArray(S, c, co + L).mul(vb)).intoArray(c, co + L);
+            c10.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc).mul(vb)).intoArray(c, co + 1 * ldc);
+            c11.fma(va, FloatVector.fromArray(S, c, co + 1 * ldc + L).mul(vb)).intoArray(c, co + 1 * ldc + L);
+            c20.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            c21.fma(va, FloatVector.fromArray(S, c, co + 2 * ldc + L).mul(vb)).intoArray(c, co + 2 * ldc + L);
+            c30.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            c31.fma(va, FloatVector.fromArray(S, c, co + 3 * ldc + L).mul(vb)).intoArray(c, co + 3 * ldc + L);
+            c40.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            c41.fma(va, FloatVector.fromArray(S, c, co + 4 * ldc + L).mul(vb)).intoArray(c, co + 4 * ldc + L);
+            c50.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            c51.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc + L).mul(vb)).intoArray(c, co + 5 * ldc + L);
+        }
+    }
+
     /** The small-problem path: a dot product per element, on the calling thread. */
     private static void small(boolean transA, boolean transB, int m, int n, int k, float alpha,
             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -419,11 +473,12 @@ public final class Gemm {
         }
     }
 
-    private static int ceilDiv(int x, int y) {
-        return (x + y - 1) / y;
+    private static boolean isX86() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x86") || arch.equals("i386");
     }
 
     private static int roundUp(int x, int multiple) {
-        return Math.max(multiple, ceilDiv(x, multiple) * multiple);
+        return Math.max(multiple, Math.ceilDiv(x, multiple) * multiple);
     }
 }

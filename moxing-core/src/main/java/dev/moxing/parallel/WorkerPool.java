@@ -30,6 +30,8 @@ public final class WorkerPool {
     }
 
     private static final WorkerPool SHARED = new WorkerPool(configuredThreads());
+    /** Spin-wait iterations before an idle worker parks: a training step issues jobs microseconds apart. */
+    private static final int SPINS = Integer.getInteger("moxing.pool.spins", 2_000);
 
     private final int threads;
     private final Worker[] workers;
@@ -202,7 +204,7 @@ public final class WorkerPool {
                 // Spin briefly: kernels are often called back to back (layer after layer).
                 int spins = 0;
                 while ((j = job) == null || j == last) {
-                    if (spins++ < 2_000) Thread.onSpinWait();
+                    if (spins++ < SPINS) Thread.onSpinWait();
                     else LockSupport.park(this);
                 }
             }
