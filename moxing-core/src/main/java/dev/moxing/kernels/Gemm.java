@@ -169,6 +169,10 @@ public final class Gemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
+        if (m <= FEW_ROWS && (long) n * k > SMALL) {
+            fewRows(pool, threads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
         if ((long) m * n * k <= SMALL) {
             small(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
@@ -445,6 +449,54 @@ public final class Gemm {
             c50.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
             c51.fma(va, FloatVector.fromArray(S, c, co + 5 * ldc + L).mul(vb)).intoArray(c, co + 5 * ldc + L);
         }
+    }
+
+    /**
+     * Rows of C computed without packing when op(A) has at most this many rows (token-by-token
+     * decoding, m = 1): packing B would copy every weight once per call for a single use.
+     */
+    static final int FEW_ROWS = 4;
+
+    /**
+     * C (m ≤ FEW_ROWS rows) from dot products against rows of B (transB: B is (n, k)) or from
+     * scaled row sums of B (B is (k, n)), split over column ranges. Each element of C is computed
+     * the same way whatever the split, so the result does not depend on the thread count.
+     */
+    private static void fewRows(WorkerPool pool, int threads, boolean transA, boolean transB, int m, int n, int k,
+            float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+            float beta, float[] c, int cOff, int ldc) {
+        // Rows of op(A) as contiguous arrays (a transposed A has them strided).
+        float[][] rows = new float[m][];
+        int[] rowOff = new int[m];
+        for (int i = 0; i < m; i++) {
+            if (!transA) {
+                rows[i] = a;
+                rowOff[i] = aOff + i * lda;
+            } else {
+                float[] r = new float[k];
+                for (int p = 0; p < k; p++) r[p] = a[aOff + p * lda + i];
+                rows[i] = r;
+            }
+        }
+        int grain = Math.max(16, (int) (SMALL / Math.max(1, k)));
+        pool.parallelFor(0, n, threads == 1 ? n : grain, (j0, j1) -> {
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * ldc;
+                if (transB) {
+                    for (int j = j0; j < j1; j++) {
+                        float dot = VectorReductions.dot(rows[i], rowOff[i], b, bOff + j * ldb, k);
+                        c[ci + j] = beta == 0f ? alpha * dot : alpha * dot + beta * c[ci + j];
+                    }
+                } else {
+                    if (beta == 0f) java.util.Arrays.fill(c, ci + j0, ci + j1, 0f);
+                    else if (beta != 1f) VectorOps.mulScalar(c, ci + j0, beta, c, ci + j0, j1 - j0);
+                    for (int p = 0; p < k; p++) {
+                        float s = alpha * rows[i][rowOff[i] + p];
+                        if (s != 0f) VectorOps.scaleAdd(b, bOff + p * ldb + j0, s, c, ci + j0, j1 - j0);
+                    }
+                }
+            }
+        });
     }
 
     /** The small-problem path: a dot product per element, on the calling thread. */
