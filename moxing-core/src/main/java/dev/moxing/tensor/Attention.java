@@ -8,6 +8,12 @@ final class Attention {
     private Attention() {
     }
 
+    /** The row-major values: the backing array itself when the tensor is a contiguous prefix of it (no copy). */
+    private static float[] flat(Tensor t) {
+        if (t.isContiguous() && t.offset() == 0 && t.storage() instanceof Storage.Floats f) return f.data();
+        return t.toFloatArray();
+    }
+
     /** q (B, H, Tq, D), k and v (B, Hkv, Tk, D) → (B, H, Tq, D). */
     static Tensor apply(Tensor q, Tensor k, Tensor v, boolean causal) {
         int[] qs = q.shapeRef(), ks = k.shapeRef(), vs = v.shapeRef();
@@ -23,13 +29,13 @@ final class Attention {
         if (causal && tq > tk) {
             throw new IllegalArgumentException("attention: causal with more queries (" + tq + ") than keys (" + tk + ")");
         }
-        float[] qd = q.toFloatArray(), kd = k.toFloatArray(), vd = v.toFloatArray();
-        float[] out = new float[qd.length];
+        float[] qd = flat(q), kd = flat(k), vd = flat(v);
+        float[] out = new float[q.numel()];
         float[] lse = new float[b * h * tq];
         FlashAttention.forward(qd, kd, vd, out, lse, b, h, hkv, tq, tk, d, causal);
         Tensor result = Tensor.wrap(out, qs);
         return Autograd.record(result, "attention", g -> {
-            float[] dq = new float[qd.length], dk = new float[kd.length], dv = new float[vd.length];
+            float[] dq = new float[q.numel()], dk = new float[k.numel()], dv = new float[v.numel()];
             FlashAttention.backward(qd, kd, vd, out, lse, g.toFloatArray(), dq, dk, dv, b, h, hkv, tq, tk, d, causal);
             return new Tensor[] {Tensor.wrap(dq, qs), Tensor.wrap(dk, ks), Tensor.wrap(dv, vs)};
         }, q, k, v);
