@@ -135,11 +135,15 @@ public final class WorkerPool {
     }
 
     /** A parallel job: chunks are claimed from a shared counter until none remain. */
+    private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
+
     private static final class Job {
         final ChunkBody body;
         final int chunks;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
+        /** Identifies the job without keeping it (or what its body captured) reachable afterwards. */
+        final long id = NEXT_ID.incrementAndGet();
         volatile Thread waiter;
         volatile Throwable failure;
 
@@ -193,17 +197,18 @@ public final class WorkerPool {
 
         @Override
         public void run() {
-            Job last = null;
+            long last = 0; // the id of the last job worked on: an id, so its arrays can be collected
             while (true) {
                 Job j = job;
-                if (j != null && j != last) {
-                    last = j;
+                if (j != null && j.id != last) {
+                    last = j.id;
                     j.work();
+                    j = null;
                     continue;
                 }
                 // Spin briefly: kernels are often called back to back (layer after layer).
                 int spins = 0;
-                while ((j = job) == null || j == last) {
+                while ((j = job) == null || j.id == last) {
                     if (spins++ < SPINS) Thread.onSpinWait();
                     else LockSupport.park(this);
                 }

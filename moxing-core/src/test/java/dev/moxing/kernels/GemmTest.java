@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Gemm} against {@link GemmReference}. Sizes are picked to hit every path: the small
- * scalar path, edge tiles (m not a multiple of MR=12, n not a multiple of NR=2 vectors), several
+ * scalar path, the few-rows path (m <= 4), edge tiles (m not a multiple of MR=12, n not a multiple of NR=2 vectors), several
  * k blocks (k > KC), several n blocks (n > NC), row- and column-split parallelism, and every
  * transpose combination, all with offsets and leading dimensions wider than the matrices.
  */
@@ -28,6 +28,7 @@ class GemmTest {
         {30, 300, 200},                                                    // few rows: column split
         {100, 70, 300}, {50, 70, 1700},                                    // row split; 3 k blocks
         {13, 4200, 40},                                                    // 2 n blocks
+        {3, 200, 300}, {4, 70, 1100},                                      // few-rows (GEMV-like) path
     };
 
     private static final float[][] ALPHA_BETA = {{1f, 0f}, {-1.5f, 1f}, {0.5f, -0.75f}};
@@ -96,7 +97,7 @@ class GemmTest {
         Random rnd = new Random(11);
         for (int t = 0; t < 4; t++) {
             boolean ta = (t & 2) != 0, tb = (t & 1) != 0;
-            for (int[] s : new int[][] {{100, 70, 300}, {30, 300, 200}, {64, 300, 1700}}) {
+            for (int[] s : new int[][] {{100, 70, 300}, {30, 300, 200}, {64, 300, 1700}, {3, 500, 200}}) {
                 Problem p = new Problem(rnd, ta, tb, s[0], s[1], s[2]);
                 float[] c1 = p.c.clone(), c3a = p.c.clone(), c3b = p.c.clone();
                 run(POOL1, p, c1, 0.7f, 0.3f);
