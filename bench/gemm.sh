@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
     --threads) THREADS="$2"; shift 2 ;;
     --repeat) REPEAT="$2"; shift 2 ;;
     --transformer) TRANSFORMER="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "gemm.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
