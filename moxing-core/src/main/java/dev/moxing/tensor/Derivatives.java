@@ -1,8 +1,6 @@
 package dev.moxing.tensor;
 
 import dev.moxing.kernels.VectorActivations;
-import dev.moxing.kernels.VectorOps;
-import dev.moxing.kernels.VectorReductions;
 import dev.moxing.kernels.VectorSoftmax;
 import dev.moxing.parallel.WorkerPool;
 
@@ -126,11 +124,7 @@ final class Derivatives {
     private static Tensor rowsBackward(Tensor g, Tensor y, int d, boolean log) {
         int rank = y.dim();
         if (rank == 0) return Tensor.zeros();
-        int[] perm = Reductions.allDims(rank);
-        perm[d] = rank - 1;
-        perm[rank - 1] = d;
-        boolean moved = d != rank - 1;
-        Tensor gp = moved ? Views.permute(g, perm) : g, yp = moved ? Views.permute(y, perm) : y;
+        Tensor gp = Views.moveDimLast(g, d), yp = Views.moveDimLast(y, d);
         float[] gd = gp.toFloatArray(), yd = yp.toFloatArray();
         int cols = yp.shapeRef()[rank - 1];
         int rows = cols == 0 ? 0 : gd.length / cols;
@@ -139,8 +133,7 @@ final class Derivatives {
             if (log) VectorSoftmax.logSoftmaxBackwardRows(gd, r0 * cols, yd, r0 * cols, dx, r0 * cols, r1 - r0, cols);
             else VectorSoftmax.softmaxBackwardRows(gd, r0 * cols, yd, r0 * cols, dx, r0 * cols, r1 - r0, cols);
         });
-        Tensor out = Tensor.wrap(dx, yp.shapeRef());
-        return moved ? Tensor.wrap(Views.permute(out, perm).toFloatArray(), y.shapeRef()) : out;
+        return Views.moveLastDimBack(Tensor.wrap(dx, yp.shapeRef()), d, y.shapeRef());
     }
 
     // ------------------------------------------------------------ reductions

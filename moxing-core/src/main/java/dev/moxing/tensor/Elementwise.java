@@ -2,8 +2,6 @@ package dev.moxing.tensor;
 
 import dev.moxing.kernels.VectorActivations;
 import dev.moxing.kernels.VectorOps;
-import dev.moxing.kernels.VectorReductions;
-import dev.moxing.kernels.VectorSoftmax;
 import dev.moxing.parallel.WorkerPool;
 
 /**

@@ -1,6 +1,5 @@
 package dev.moxing.tensor;
 
-import dev.moxing.kernels.VectorActivations;
 import dev.moxing.kernels.VectorOps;
 import dev.moxing.kernels.VectorReductions;
 import dev.moxing.kernels.VectorSoftmax;
@@ -129,14 +128,7 @@ final class Reductions {
         int[] shape = t.shapeRef();
         if (shape.length == 0) return log ? Tensor.zeros() : Tensor.ones();
         int rank = shape.length;
-        Tensor src = t;
-        int[] perm = null;
-        if (d != rank - 1) {
-            perm = allDims(rank);
-            perm[d] = rank - 1;
-            perm[rank - 1] = d;
-            src = Views.permute(t, perm);
-        }
+        Tensor src = Views.moveDimLast(t, d);
         float[] x = src.isContiguous() ? src.floats() : src.toFloatArray();
         int xo = src.isContiguous() ? src.offset() : 0;
         int cols = src.shapeRef()[rank - 1];
@@ -146,10 +138,7 @@ final class Reductions {
             if (log) VectorSoftmax.logSoftmaxRows(x, xo + r0 * cols, y, r0 * cols, r1 - r0, cols);
             else VectorSoftmax.softmaxRows(x, xo + r0 * cols, y, r0 * cols, r1 - r0, cols);
         });
-        Tensor out = Tensor.wrap(y, src.shapeRef());
-        if (perm == null) return out;
-        Tensor back = Views.permute(out, perm);
-        return Tensor.wrap(back.toFloatArray(), shape);
+        return Views.moveLastDimBack(Tensor.wrap(y, src.shapeRef()), d, shape);
     }
 
     /** Index of the max (or min) along d, first occurrence; NaN counts as the extremum like PyTorch. */
@@ -161,15 +150,8 @@ final class Reductions {
                     + " of shape " + Shape.str(shape));
         }
         int rank = shape.length;
-        int[] perm = allDims(rank);
-        perm[d] = rank - 1;
-        perm[rank - 1] = d;
-        // Move d last keeping the others in order, so the row index equals the kept-dims index.
-        int[] order = new int[rank];
-        for (int i = 0, j = 0; i < rank; i++) if (i != d) order[j++] = i;
-        order[rank - 1] = d;
-        Tensor p = Views.permute(t, order);
-        float[] x = p.toFloatArray();
+        // d last, the others in order: row r is then the r-th position of the kept dims.
+        float[] x = Views.moveDimLast(t, d).toFloatArray();
         int cols = shape[d];
         int rows = x.length / cols;
         int[] out = new int[rows];

@@ -134,6 +134,25 @@ final class Views {
         return new Tensor(t.storage(), s, st, t.offset());
     }
 
+    /** A view with dim d moved last and the other dims in order (rows along d become contiguous after a copy). */
+    static Tensor moveDimLast(Tensor t, int d) {
+        int rank = t.dim();
+        if (d == rank - 1) return t;
+        int[] order = new int[rank];
+        for (int i = 0, j = 0; i < rank; i++) if (i != d) order[j++] = i;
+        order[rank - 1] = d;
+        return permute(t, order);
+    }
+
+    /** A contiguous tensor of shape {@code shape} from one laid out as {@link #moveDimLast}(·, d) left it. */
+    static Tensor moveLastDimBack(Tensor t, int d, int[] shape) {
+        int rank = t.dim();
+        if (d == rank - 1) return t;
+        int[] back = new int[rank]; // inverse of moveDimLast's order
+        for (int i = 0; i < rank; i++) back[i] = i < d ? i : i == d ? rank - 1 : i - 1;
+        return Tensor.wrap(permute(t, back).toFloatArray(), shape);
+    }
+
     static int[] removeDim(int[] shape, int d) {
         int[] out = new int[shape.length - 1];
         for (int i = 0, j = 0; i < shape.length; i++) if (i != d) out[j++] = shape[i];
