@@ -96,25 +96,29 @@ final class Elementwise {
     }
 
     static Tensor binaryScalar(BinaryOp op, Tensor a, float s) {
-        requireF32(op.name().toLowerCase(), a);
+        return map(op.name().toLowerCase(), a, (in, io, out, oo, n) -> scalarRight(op, in, io, s, out, oo, n));
+    }
+
+    /** A kernel over a contiguous input range and an output range of the same length. */
+    @FunctionalInterface
+    private interface RangeKernel {
+        void run(float[] in, int inOff, float[] out, int outOff, int n);
+    }
+
+    /** Applies an elementwise kernel to a (made contiguous) tensor, split over the pool. */
+    private static Tensor map(String op, Tensor a, RangeKernel kernel) {
+        requireF32(op, a);
         Tensor c = a.isContiguous() ? a : Tensor.wrap(a.toFloatArray(), a.shapeRef());
         int n = c.numel();
         float[] in = c.floats();
         int off = c.offset();
         float[] out = new float[n];
-        WorkerPool.shared().parallelFor(0, n, GRAIN, (f, t) -> scalarRight(op, in, off + f, s, out, f, t - f));
+        WorkerPool.shared().parallelFor(0, n, GRAIN, (f, t) -> kernel.run(in, off + f, out, f, t - f));
         return Tensor.wrap(out, a.shapeRef());
     }
 
     static Tensor unary(UnaryOp op, Tensor a) {
-        requireF32(op.label, a);
-        Tensor c = a.isContiguous() ? a : Tensor.wrap(a.toFloatArray(), a.shapeRef());
-        int n = c.numel();
-        float[] in = c.floats();
-        int off = c.offset();
-        float[] out = new float[n];
-        WorkerPool.shared().parallelFor(0, n, GRAIN, (f, t) -> unaryRange(op, in, off + f, out, f, t - f));
-        return Tensor.wrap(out, a.shapeRef());
+        return map(op.label, a, (in, io, out, oo, n) -> unaryRange(op, in, io, out, oo, n));
     }
 
     private static void unaryRange(UnaryOp op, float[] a, int ao, float[] out, int oo, int n) {
@@ -139,14 +143,7 @@ final class Elementwise {
     }
 
     static Tensor clamp(Tensor a, float lo, float hi) {
-        requireF32("clamp", a);
-        Tensor c = a.isContiguous() ? a : Tensor.wrap(a.toFloatArray(), a.shapeRef());
-        int n = c.numel();
-        float[] in = c.floats();
-        int off = c.offset();
-        float[] out = new float[n];
-        WorkerPool.shared().parallelFor(0, n, GRAIN, (f, t) -> VectorOps.clamp(in, off + f, lo, hi, out, f, t - f));
-        return Tensor.wrap(out, a.shapeRef());
+        return map("clamp", a, (in, io, out, oo, n) -> VectorOps.clamp(in, io, lo, hi, out, oo, n));
     }
 
     /** cond ? a : b, all broadcast together. */
