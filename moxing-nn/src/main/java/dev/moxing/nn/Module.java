@@ -1,5 +1,6 @@
 package dev.moxing.nn;
 
+import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Shape;
 import dev.moxing.tensor.Tensor;
 
@@ -25,11 +26,14 @@ public abstract class Module {
     /** The layer's computation. */
     public abstract Tensor forward(Tensor input);
 
-    /** Registers a trainable parameter (marks it as requiring grad) and returns it. */
+    /**
+     * Registers a trainable parameter (marks it as requiring grad) and returns it. A stored
+     * non-F32 weight (F16, quantized) is registered frozen: it has no gradient.
+     */
     protected Tensor registerParameter(String name, Tensor value) {
         checkName(name);
         if (!value.isLeaf()) value = value.detach();
-        value.setRequiresGrad(true);
+        if (value.dtype() == DType.F32) value.setRequiresGrad(true);
         parameters.put(name, value);
         return value;
     }
@@ -58,7 +62,7 @@ public abstract class Module {
 
     /** Replaces the value of a registered parameter or buffer (e.g. when loading weights). */
     protected void replace(String name, Tensor value) {
-        if (parameters.containsKey(name)) parameters.put(name, value.detach().setRequiresGrad(true));
+        if (parameters.containsKey(name)) parameters.put(name, value.detach().setRequiresGrad(value.dtype() == DType.F32));
         else if (buffers.containsKey(name)) buffers.put(name, value);
         else throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter or buffer '" + name + "'");
     }

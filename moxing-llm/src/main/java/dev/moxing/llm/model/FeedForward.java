@@ -3,7 +3,6 @@ package dev.moxing.llm.model;
 import dev.moxing.nn.Module;
 import dev.moxing.nn.layers.Dropout;
 import dev.moxing.nn.layers.Linear;
-import dev.moxing.random.Rng;
 import dev.moxing.tensor.Tensor;
 
 /** The position-wise MLP: GELU (GPT-2: up, gelu-tanh, down) or SwiGLU (Llama: down(silu(gate) ∘ up)). */
@@ -12,12 +11,13 @@ public final class FeedForward extends Module {
     private final Linear up, gate, down;
     private final Dropout drop;
 
-    FeedForward(TransformerConfig c, Rng rng) {
+    FeedForward(TransformerConfig c, LayerSource src, String name) {
         kind = c.mlp();
-        up = registerModule("up", new Linear(c.width(), c.hidden(), c.bias(), rng));
-        gate = kind == TransformerConfig.Mlp.SWIGLU ? registerModule("gate", new Linear(c.width(), c.hidden(), c.bias(), rng)) : null;
-        down = registerModule("down", new Linear(c.hidden(), c.width(), c.bias(), rng));
-        drop = registerModule("drop", new Dropout(c.dropout(), rng));
+        up = registerModule("up", src.linear(name + ".up", c.width(), c.hidden(), c.bias()));
+        gate = kind == TransformerConfig.Mlp.SWIGLU
+                ? registerModule("gate", src.linear(name + ".gate", c.width(), c.hidden(), c.bias())) : null;
+        down = registerModule("down", src.linear(name + ".down", c.hidden(), c.width(), c.bias()));
+        drop = registerModule("drop", new Dropout(c.dropout(), src.rng()));
     }
 
     Linear output() {

@@ -3,7 +3,6 @@ package dev.moxing.llm.model;
 import dev.moxing.nn.Module;
 import dev.moxing.nn.layers.Dropout;
 import dev.moxing.nn.layers.Linear;
-import dev.moxing.random.Rng;
 import dev.moxing.tensor.Tensor;
 
 /** Causal multi-head self-attention with optional grouped-query heads and rotary positions. */
@@ -13,15 +12,16 @@ public final class SelfAttention extends Module {
     private final Dropout residDrop;
     private final Rotary rotary;
 
-    SelfAttention(TransformerConfig c, Rotary rotary, Rng rng) {
+    SelfAttention(TransformerConfig c, Rotary rotary, LayerSource src, String name) {
         this.c = c;
         this.rotary = rotary;
         int d = c.headDim();
-        wq = registerModule("q", new Linear(c.width(), c.heads() * d, c.bias(), rng));
-        wk = registerModule("k", new Linear(c.width(), c.kvHeads() * d, c.bias(), rng));
-        wv = registerModule("v", new Linear(c.width(), c.kvHeads() * d, c.bias(), rng));
-        wo = registerModule("o", new Linear(c.heads() * d, c.width(), c.bias(), rng));
-        residDrop = registerModule("drop", new Dropout(c.dropout(), rng));
+        boolean qkvBias = c.bias() || c.qkvBias();
+        wq = registerModule("q", src.linear(name + ".q", c.width(), c.heads() * d, qkvBias));
+        wk = registerModule("k", src.linear(name + ".k", c.width(), c.kvHeads() * d, qkvBias));
+        wv = registerModule("v", src.linear(name + ".v", c.width(), c.kvHeads() * d, qkvBias));
+        wo = registerModule("o", src.linear(name + ".o", c.heads() * d, c.width(), c.bias()));
+        residDrop = registerModule("drop", new Dropout(c.dropout(), src.rng()));
     }
 
     Linear output() {
@@ -36,13 +36,15 @@ public final class SelfAttention extends Module {
     /** x (B, T, C) at positions start.. → (B, T, C); with a cache, attends to the cached prefix too. */
     Tensor forward(Tensor x, KvCache cache, int layer, int start) {
         int b = x.size(0), t = x.size(1), d = c.headDim();
-        Tensor q = wq.forward(x).view(b, t, c.heads(), d).transpose(1, 2);    // (B, H, T, D)
-        Tensor k = wk.forward(x).view(b, t, c.kvHeads(), d).transpose(1, 2);  // (B, Hkv, T, D)
+        Tensor q = wq.forward(x).view(b, t, c.heads(), d);                    // (B, T, H, D)
+        Tensor k = wk.forward(x).view(b, t, c.kvHeads(), d);                  // (B, T, Hkv, D)
         Tensor v = wv.forward(x).view(b, t, c.kvHeads(), d).transpose(1, 2);  // (B, Hkv, T, D)
         if (rotary != null) {
             q = rotary.apply(q, start);
             k = rotary.apply(k, start);
         }
+        q = q.transpose(1, 2);                                                // (B, H, T, D)
+        k = k.transpose(1, 2);                                                // (B, Hkv, T, D)
         if (cache != null) {
             Tensor[] kv = cache.append(layer, k, v);
             k = kv[0];

@@ -10,6 +10,7 @@ import dev.moxing.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A decoder-only language model: token (and learned position) embeddings, N pre-norm blocks, a
@@ -25,18 +26,36 @@ public final class Transformer extends Module {
     private final Module finalNorm;
     private final Linear head;
 
+    /** A fresh model with GPT-2 initialisation, for training from scratch. */
     public Transformer(TransformerConfig c, Rng rng) {
-        this.config = c;
-        tokens = registerModule("tokens", new Embedding(c.vocabSize(), c.width(), rng));
-        positions = c.positions() == TransformerConfig.Positions.LEARNED
-                ? registerModule("positions", new Embedding(c.contextLength(), c.width(), rng)) : null;
-        drop = registerModule("drop", new Dropout(c.dropout(), rng));
-        Rotary rotary = c.positions() == TransformerConfig.Positions.ROTARY
-                ? new Rotary(c.contextLength(), c.headDim(), c.ropeTheta()) : null;
-        for (int i = 0; i < c.layers(); i++) blocks.add(registerModule("block" + i, new TransformerBlock(c, rotary, rng)));
-        finalNorm = registerModule("norm", TransformerBlock.norm(c));
-        head = c.tiedHead() ? null : registerModule("head", new Linear(c.width(), c.vocabSize(), false, rng));
+        this(c, new LayerSource.Fresh(rng));
         initGpt2(rng);
+    }
+
+    /**
+     * A model over existing weights, named as in {@link #stateDict()} ("tokens.weight",
+     * "block0.attn.q.weight", …). Tensors are used as they are, not copied: memory-mapped, F16 and
+     * quantized weights stay where they are (and frozen). Missing, extra or misshapen weights
+     * are errors that name the weight.
+     */
+    public Transformer(TransformerConfig c, Map<String, Tensor> weights) {
+        this(c, new LayerSource.Given(weights));
+    }
+
+    private Transformer(TransformerConfig c, LayerSource src) {
+        this.config = c;
+        tokens = registerModule("tokens", src.embedding("tokens", c.vocabSize(), c.width()));
+        positions = c.positions() == TransformerConfig.Positions.LEARNED
+                ? registerModule("positions", src.embedding("positions", c.contextLength(), c.width())) : null;
+        drop = registerModule("drop", new Dropout(c.dropout(), src.rng()));
+        Rotary rotary = c.positions() == TransformerConfig.Positions.ROTARY
+                ? new Rotary(c.contextLength(), c.headDim(), c.ropeTheta(), c.rotaryPairs()) : null;
+        for (int i = 0; i < c.layers(); i++) {
+            blocks.add(registerModule("block" + i, new TransformerBlock(c, rotary, src, "block" + i)));
+        }
+        finalNorm = registerModule("norm", src.norm("norm", c));
+        head = c.tiedHead() ? null : registerModule("head", src.linear("head", c.width(), c.vocabSize(), false));
+        src.finish();
     }
 
     /** GPT-2 initialisation: N(0, 0.02) everywhere, residual projections N(0, 0.02/√(2·layers)), zero biases. */
@@ -88,7 +107,7 @@ public final class Transformer extends Module {
         for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forward(x, cache, i, start);
         if (cache != null) cache.advance(t);
         x = finalNorm.forward(x);
-        return head == null ? x.matmul(tokens.weight().t()) : head.forward(x);    // (B, T, V)
+        return Linear.apply(x, head == null ? tokens.weight() : head.weight(), null); // (B, T, V)
     }
 
     public KvCache newCache() {

@@ -1,9 +1,6 @@
 package dev.moxing.llm.model;
 
 import dev.moxing.nn.Module;
-import dev.moxing.nn.layers.LayerNorm;
-import dev.moxing.nn.layers.RMSNorm;
-import dev.moxing.random.Rng;
 import dev.moxing.tensor.Tensor;
 
 /** Pre-norm residual block: x + attn(norm(x)), then x + mlp(norm(x)). */
@@ -12,15 +9,11 @@ public final class TransformerBlock extends Module {
     private final SelfAttention attn;
     private final FeedForward mlp;
 
-    TransformerBlock(TransformerConfig c, Rotary rotary, Rng rng) {
-        norm1 = registerModule("norm1", norm(c));
-        attn = registerModule("attn", new SelfAttention(c, rotary, rng));
-        norm2 = registerModule("norm2", norm(c));
-        mlp = registerModule("mlp", new FeedForward(c, rng));
-    }
-
-    static Module norm(TransformerConfig c) {
-        return c.norm() == TransformerConfig.Norm.LAYER_NORM ? new LayerNorm(c.width(), c.normEps()) : new RMSNorm(c.width(), c.normEps());
+    TransformerBlock(TransformerConfig c, Rotary rotary, LayerSource src, String name) {
+        norm1 = registerModule("norm1", src.norm(name + ".norm1", c));
+        attn = registerModule("attn", new SelfAttention(c, rotary, src, name + ".attn"));
+        norm2 = registerModule("norm2", src.norm(name + ".norm2", c));
+        mlp = registerModule("mlp", new FeedForward(c, src, name + ".mlp"));
     }
 
     SelfAttention attention() {

@@ -3,7 +3,8 @@ package dev.moxing.llm.model;
 /**
  * The shape of a decoder-only Transformer. One definition covers GPT-2 (learned positions,
  * LayerNorm, GELU MLP, biases, tied head) and the Llama family (rotary positions, RMSNorm,
- * SwiGLU MLP, grouped-query attention, no biases): a family is a choice of these fields.
+ * SwiGLU MLP, grouped-query attention, no biases) and Qwen2 (Llama with q/k/v biases): a family
+ * is a choice of these fields.
  */
 public record TransformerConfig(
         int vocabSize,
@@ -20,7 +21,9 @@ public record TransformerConfig(
         Mlp mlp,
         float normEps,
         float ropeTheta,
-        boolean tiedHead) {
+        boolean tiedHead,
+        boolean qkvBias,
+        RotaryPairs rotaryPairs) {
 
     public enum Norm { LAYER_NORM, RMS_NORM }
 
@@ -28,7 +31,15 @@ public record TransformerConfig(
 
     public enum Mlp { GELU, SWIGLU }
 
+    /**
+     * Which dims of a head rotate together. HALVES: dim i with i + D/2 (Hugging Face, GPT-NeoX,
+     * Qwen2 in GGUF). ADJACENT: dims 2i and 2i+1 (llama2.c, and Llama-family GGUF files, whose
+     * converter permutes the q/k rows for it).
+     */
+    public enum RotaryPairs { HALVES, ADJACENT }
+
     public TransformerConfig {
+        if (rotaryPairs == null) rotaryPairs = RotaryPairs.HALVES; // configs saved before the field existed
         require(vocabSize > 0, "vocabSize", vocabSize);
         require(contextLength > 0, "contextLength", contextLength);
         require(layers > 0, "layers", layers);
@@ -48,14 +59,28 @@ public record TransformerConfig(
     public static TransformerConfig gpt(int vocabSize, int contextLength, int layers, int heads, int width,
                                         float dropout, boolean bias) {
         return new TransformerConfig(vocabSize, contextLength, layers, heads, heads, width, 4 * width, dropout, bias,
-                Norm.LAYER_NORM, Positions.LEARNED, Mlp.GELU, 1e-5f, 10000f, true);
+                Norm.LAYER_NORM, Positions.LEARNED, Mlp.GELU, 1e-5f, 10000f, true, false,
+                RotaryPairs.HALVES);
     }
 
     /** Llama style: rotary positions, RMSNorm, SwiGLU, grouped-query attention, no biases. */
     public static TransformerConfig llama(int vocabSize, int contextLength, int layers, int heads, int kvHeads,
                                           int width, int hidden, float normEps, float ropeTheta, boolean tiedHead) {
         return new TransformerConfig(vocabSize, contextLength, layers, heads, kvHeads, width, hidden, 0f, false,
-                Norm.RMS_NORM, Positions.ROTARY, Mlp.SWIGLU, normEps, ropeTheta, tiedHead);
+                Norm.RMS_NORM, Positions.ROTARY, Mlp.SWIGLU, normEps, ropeTheta, tiedHead, false,
+                RotaryPairs.HALVES);
+    }
+
+    /** This shape with another context length (e.g. to cap a model's cache). */
+    public TransformerConfig withContextLength(int n) {
+        return new TransformerConfig(vocabSize, n, layers, heads, kvHeads, width, hidden, dropout, bias, norm, positions,
+                mlp, normEps, ropeTheta, tiedHead, qkvBias, rotaryPairs);
+    }
+
+    /** This shape with q, k, v biases (Qwen2) and a rotary pairing. */
+    public TransformerConfig withAttention(boolean qkvBias, RotaryPairs pairs) {
+        return new TransformerConfig(vocabSize, contextLength, layers, heads, kvHeads, width, hidden, dropout, bias, norm,
+                positions, mlp, normEps, ropeTheta, tiedHead, qkvBias, pairs);
     }
 
     public int headDim() {

@@ -29,6 +29,14 @@ public class Embedding extends Module {
         registerParameter("weight", Init.normal(Tensor.zeros(numEmbeddings, dim), 0, 1, rng));
     }
 
+    /** A table over existing weights (count, dim), without copying them (F32, or a stored F16/quantized tensor). */
+    public Embedding(Tensor weight) {
+        if (weight.dim() != 2) throw new IllegalArgumentException("Embedding: weight must be (count, dim), got " + Shape.str(weight.shape()));
+        this.numEmbeddings = weight.size(0);
+        this.dim = weight.size(1);
+        registerParameter("weight", weight);
+    }
+
     public int numEmbeddings() {
         return numEmbeddings;
     }

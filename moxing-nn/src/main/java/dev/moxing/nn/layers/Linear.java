@@ -43,6 +43,23 @@ public class Linear extends Module {
         }
     }
 
+    /**
+     * A layer over existing weights, without copying them: weight (out, in), bias (out) or null.
+     * The weight may be a stored tensor (F16, BF16 or block-quantized, e.g. memory-mapped from a
+     * GGUF file): such a layer runs forward with the quantized kernels and stays frozen.
+     */
+    public Linear(Tensor weight, Tensor bias) {
+        if (weight.dim() != 2) throw new IllegalArgumentException("Linear: weight must be (out, in), got " + Shape.str(weight.shape()));
+        this.outFeatures = weight.size(0);
+        this.inFeatures = weight.size(1);
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != outFeatures)) {
+            throw new IllegalArgumentException("Linear: bias " + Shape.str(bias.shape()) + " does not match weight "
+                    + Shape.str(weight.shape()));
+        }
+        registerParameter("weight", weight);
+        if (bias != null) registerParameter("bias", bias);
+    }
+
     public int inFeatures() {
         return inFeatures;
     }
