@@ -2,7 +2,9 @@ package dev.moxing.llm.format;
 
 import dev.moxing.llm.generate.Generator;
 import dev.moxing.llm.generate.GenerateOptions;
+import dev.moxing.gguf.GgufFile;
 import dev.moxing.llm.model.Transformer;
+import dev.moxing.llm.model.TransformerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -35,6 +37,13 @@ class Stories260kTest {
         assertThat(model.config().width()).isEqualTo(64);
         assertThat(model.config().kvHeads()).isEqualTo(4);
         assertThat(model.parameterCount()).isBetween(250_000L, 300_000L);
+        assertGreedyMatches(model);
+    }
+
+    @Test
+    void ggufGreedyMatchesReference() throws Exception {
+        Transformer model = GgufModel.load(GgufFile.open(DIR.resolve("stories260K.gguf")), 512);
+        assertThat(model.config().rotaryPairs()).isEqualTo(TransformerConfig.RotaryPairs.ADJACENT);
         assertGreedyMatches(model);
     }
 }

@@ -1,0 +1,113 @@
+package dev.moxing.llm.format;
+
+import dev.moxing.gguf.GgufFile;
+import dev.moxing.gguf.GgufFormatException;
+import dev.moxing.gguf.GgufTensorInfo;
+import dev.moxing.llm.model.Transformer;
+import dev.moxing.llm.model.TransformerConfig;
+import dev.moxing.tensor.DType;
+import dev.moxing.tensor.Tensor;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the shared {@link Transformer} from a GGUF file of the Llama family (llama: Llama 2/3,
+ * TinyLlama, SmolLM, Mistral) or Qwen2: the hyper-parameters come from the {@code <arch>.*}
+ * metadata and the tensors are renamed to Moxing's state-dict names. F32 tensors are copied to
+ * the heap (they can then be fine-tuned); F16, BF16 and quantized tensors stay in the memory
+ * mapping and run through the quantized kernels.
+ */
+public final class GgufModel {
+    private static final Set<String> ARCHITECTURES = Set.of("llama", "qwen2");
+
+    private GgufModel() {
+    }
+
+    /**
+     * The model's shape from the metadata. {@code context} > 0 replaces the trained context length
+     * (as llama.cpp's n_ctx does: shorter saves cache memory, longer runs past the trained length
+     * at the model's own risk — stories260K.gguf says 128 but its reference sample is 256 tokens).
+     */
+    public static TransformerConfig config(GgufFile f, int context) throws GgufFormatException {
+        String arch = f.string("general.architecture");
+        if (!ARCHITECTURES.contains(arch)) {
+            throw new GgufFormatException(f.path(), "general.architecture '" + arch + "' is not supported (supported: "
+                    + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
+        }
+        int width = positive(f, arch + ".embedding_length");
+        int layers = positive(f, arch + ".block_count");
+        int heads = positive(f, arch + ".attention.head_count");
+        int kvHeads = f.has(arch + ".attention.head_count_kv") ? positive(f, arch + ".attention.head_count_kv") : heads;
+        int hidden = positive(f, arch + ".feed_forward_length");
+        if (context <= 0) context = positive(f, arch + ".context_length");
+        float eps = f.real(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
+        float theta = f.real(arch + ".rope.freq_base", 10000f);
+        GgufTensorInfo emb = tensorInfo(f, "token_embd.weight");
+        int vocab = emb.shape()[0];
+        if (width % heads != 0 || heads % kvHeads != 0) {
+            throw new GgufFormatException(f.path(), arch + ": embedding_length " + width + ", head_count " + heads
+                    + " and head_count_kv " + kvHeads + " do not divide evenly");
+        }
+        int ropeDims = f.integer(arch + ".rope.dimension_count", width / heads);
+        if (ropeDims != width / heads) {
+            throw new GgufFormatException(f.path(), arch + ".rope.dimension_count " + ropeDims
+                    + " (partial rotary) is not supported; head dim is " + width / heads);
+        }
+        boolean tied = !f.hasTensor("output.weight");
+        boolean qwen = arch.equals("qwen2");
+        try {
+            return TransformerConfig.llama(vocab, context, layers, heads, kvHeads, width, hidden, eps, theta, tied)
+                    // llama.cpp's converter permutes Llama q/k rows for adjacent-pair rotation; Qwen2 keeps halves.
+                    .withAttention(qwen, qwen ? TransformerConfig.RotaryPairs.HALVES : TransformerConfig.RotaryPairs.ADJACENT);
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(f.path(), e.getMessage());
+        }
+    }
+
+    public static Transformer load(GgufFile f, int context) throws IOException {
+        TransformerConfig c = config(f, context);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        w.put("tokens.weight", tensor(f, "token_embd.weight"));
+        for (int i = 0; i < c.layers(); i++) {
+            String b = "blk." + i + ".", m = "block" + i + ".";
+            w.put(m + "norm1.weight", tensor(f, b + "attn_norm.weight"));
+            for (String[] qkv : new String[][] {{"attn_q", "attn.q"}, {"attn_k", "attn.k"}, {"attn_v", "attn.v"}}) {
+                w.put(m + qkv[1] + ".weight", tensor(f, b + qkv[0] + ".weight"));
+                if (c.qkvBias()) w.put(m + qkv[1] + ".bias", tensor(f, b + qkv[0] + ".bias"));
+            }
+            w.put(m + "attn.o.weight", tensor(f, b + "attn_output.weight"));
+            w.put(m + "norm2.weight", tensor(f, b + "ffn_norm.weight"));
+            w.put(m + "mlp.gate.weight", tensor(f, b + "ffn_gate.weight"));
+            w.put(m + "mlp.up.weight", tensor(f, b + "ffn_up.weight"));
+            w.put(m + "mlp.down.weight", tensor(f, b + "ffn_down.weight"));
+        }
+        w.put("norm.weight", tensor(f, "output_norm.weight"));
+        if (!c.tiedHead()) w.put("head.weight", tensor(f, "output.weight"));
+        try {
+            return new Transformer(c, w);
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(f.path(), e.getMessage());
+        }
+    }
+
+    /** F32 tensors on the heap; others as views of the mapping. */
+    private static Tensor tensor(GgufFile f, String name) throws GgufFormatException {
+        Tensor t = f.tensor(name);
+        return t.dtype() == DType.F32 ? Tensor.fromArray(t.toFloatArray(), t.shape()) : t;
+    }
+
+    private static GgufTensorInfo tensorInfo(GgufFile f, String name) throws GgufFormatException {
+        GgufTensorInfo t = f.tensors().get(name);
+        if (t == null || t.shape().length != 2) throw new GgufFormatException(f.path(), "missing or malformed tensor '" + name + "'");
+        return t;
+    }
+
+    private static int positive(GgufFile f, String key) throws GgufFormatException {
+        int v = f.integer(key);
+        if (v <= 0 || v > (1 << 24)) throw new GgufFormatException(f.path(), "metadata key '" + key + "' = " + v + " is not plausible");
+        return v;
+    }
+}
