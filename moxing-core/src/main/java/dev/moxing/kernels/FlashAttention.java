@@ -24,6 +24,15 @@ public final class FlashAttention {
     /** out (B, H, Tq, D) and lse (B, H, Tq) are written. */
     public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse,
                                int b, int h, int hkv, int tq, int tk, int d, boolean causal) {
+        forward(q, k, v, out, lse, b, h, hkv, tq, tk, tk, d, causal);
+    }
+
+    /**
+     * As above with k and v stored as (B, Hkv, kvRows, D) of which the first tk rows per head are
+     * used: a preallocated KV cache is read in place instead of being copied to (B, Hkv, Tk, D).
+     */
+    public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse,
+                               int b, int h, int hkv, int tq, int tk, int kvRows, int d, boolean causal) {
         int group = h / hkv;
         float scale = (float) (1 / Math.sqrt(d));
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
@@ -31,7 +40,7 @@ public final class FlashAttention {
             float[] m = new float[BR], l = new float[BR];
             for (int g = g0; g < g1; g++) {
                 int bi = g / hkv, kh = g % hkv;
-                int kvOff = (bi * hkv + kh) * tk * d;
+                int kvOff = (bi * hkv + kh) * kvRows * d;
                 for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
                     int qOff = (bi * h + hh) * tq * d;
                     int lseOff = (bi * h + hh) * tq;

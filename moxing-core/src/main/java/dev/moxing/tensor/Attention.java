@@ -1,6 +1,7 @@
 package dev.moxing.tensor;
 
 import dev.moxing.autograd.Autograd;
+import dev.moxing.autograd.GradMode;
 import dev.moxing.kernels.FlashAttention;
 
 /** Fused scaled dot-product attention: the op, its saved state, and the wiring to its backward kernel. */
@@ -12,6 +13,24 @@ final class Attention {
     private static float[] flat(Tensor t) {
         if (t.isContiguous() && t.offset() == 0 && t.storage() instanceof Storage.Floats f) return f.data();
         return t.toFloatArray();
+    }
+
+    /**
+     * When k and v are both the first Tk rows (dim 2) of contiguous (B, Hkv, R, D) heap buffers
+     * with R > Tk — what a preallocated KV cache hands out — returns R; otherwise 0.
+     */
+    private static int cacheRows(Tensor k, Tensor v) {
+        int rows = prefixRows(k);
+        return rows > 0 && prefixRows(v) == rows ? rows : 0;
+    }
+
+    private static int prefixRows(Tensor t) {
+        int[] s = t.shapeRef(), st = t.stridesRef();
+        if (!(t.storage() instanceof Storage.Floats) || t.offset() != 0 || t.isContiguous()) return 0;
+        int d = s[3];
+        if (st[3] != 1 || st[2] != d || st[1] % d != 0) return 0;
+        int rows = st[1] / d;
+        return rows > s[2] && st[0] == (long) s[1] * rows * d ? rows : 0;
     }
 
     /** q (B, H, Tq, D), k and v (B, Hkv, Tk, D) → (B, H, Tq, D). */
@@ -28,6 +47,14 @@ final class Attention {
         }
         if (causal && tq > tk) {
             throw new IllegalArgumentException("attention: causal with more queries (" + tq + ") than keys (" + tk + ")");
+        }
+        int kvRows = cacheRows(k, v);
+        boolean needsGrad = GradMode.isEnabled() && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad());
+        if (kvRows > 0 && !needsGrad) { // inference against a preallocated cache: read it in place
+            float[] out = new float[q.numel()];
+            FlashAttention.forward(flat(q), ((Storage.Floats) k.storage()).data(), ((Storage.Floats) v.storage()).data(),
+                    out, new float[b * h * tq], b, h, hkv, tq, tk, kvRows, d, causal);
+            return Tensor.wrap(out, qs);
         }
         float[] qd = flat(q), kd = flat(k), vd = flat(v);
         float[] out = new float[q.numel()];

@@ -50,7 +50,8 @@ public final class SelfAttention extends Module {
             k = kv[0];
             v = kv[1];
         }
-        Tensor y = Tensor.attention(q.contiguous(), k.contiguous(), v.contiguous(), true); // (B, H, T, D)
+        // A cache hands out views of its buffers, which attention reads in place: no contiguous() there.
+        Tensor y = Tensor.attention(q.contiguous(), k, v, true);                   // (B, H, T, D)
         y = y.transpose(1, 2).reshape(b, t, c.heads() * d);                                 // (B, T, C)
         return residDrop.forward(wo.forward(y));
     }
