@@ -54,6 +54,8 @@ public final class Gemm {
     static final int NC = roundUp(Integer.getInteger("moxing.gemm.nc", 4096), NR);
     /** Below this many multiply-adds (m*n*k) a plain loop on the calling thread is faster. */
     static final long SMALL = 32 * 1024;
+    /** Below this length a vector kernel's setup costs more than a scalar loop. */
+    private static final int VECTOR_MIN = 16;
     /** Below this many multiply-adds one thread does the whole GEMM (pool hand-off costs ~us). */
     static final long PARALLEL_MIN = 1L << 20;
     /** Batched: below this many multiply-adds per GEMM, parallelise over the batch instead. */
@@ -505,6 +507,29 @@ public final class Gemm {
             float beta, float[] c, int cOff, int ldc) {
         int aRow = transA ? 1 : lda, aCol = transA ? lda : 1; // A(i,p) = a[aOff + i*aRow + p*aCol]
         int bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1; // B(p,j) = b[bOff + p*bRow + j*bCol]
+        // Decoding a token is all small products (1 × n × k); keep them on vector kernels.
+        if (aCol == 1 && bRow == 1 && k >= VECTOR_MIN) { // contraction contiguous in both: a dot per element
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = VectorReductions.dot(a, aOff + i * aRow, b, bOff + j * bCol, k);
+                    int ci = cOff + i * ldc + j;
+                    c[ci] = beta == 0f ? alpha * sum : Math.fma(sum, alpha, beta * c[ci]);
+                }
+            }
+            return;
+        }
+        if (bCol == 1 && n >= VECTOR_MIN) { // rows of B contiguous: C row += A(i,p) · B row p
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * ldc;
+                if (beta == 0f) java.util.Arrays.fill(c, ci, ci + n, 0f);
+                else if (beta != 1f) VectorOps.mulScalar(c, ci, beta, c, ci, n);
+                for (int p = 0; p < k; p++) {
+                    float s = alpha * a[aOff + i * aRow + p * aCol];
+                    if (s != 0f) VectorOps.scaleAdd(b, bOff + p * bRow, s, c, ci, n);
+                }
+            }
+            return;
+        }
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float sum = 0f;

@@ -45,6 +45,14 @@ public final class GgufFile {
         }
     }
 
+    /** Whether the file starts with the GGUF magic (it may still be malformed). */
+    public static boolean isGguf(Path path) throws IOException {
+        try (var in = java.nio.file.Files.newInputStream(path)) {
+            byte[] h = in.readNBytes(4);
+            return h.length == 4 && (h[0] & 0xFF | (h[1] & 0xFF) << 8 | (h[2] & 0xFF) << 16 | (h[3] & 0xFF) << 24) == GgufParser.MAGIC;
+        }
+    }
+
     public Path path() {
         return path;
     }

@@ -36,7 +36,7 @@ public final class Generator {
         model.eval();
         try (var ignored = Tensor.noGrad()) {
             KvCache cache = model.newCache();
-            Tensor logits = model.forward(Tensor.ofInts(prompt, 1, prompt.length), cache); // (1, T, V)
+            Tensor logits = model.forwardLast(Tensor.ofInts(prompt, 1, prompt.length), cache); // (1, 1, V)
             for (int step = 0; step < budget; step++) {
                 float[] last = logits.select(1, logits.size(1) - 1).toFloatArray();     // (V)
                 int next = sampler.next(last, history, len);
@@ -44,7 +44,7 @@ public final class Generator {
                 history[len++] = next;
                 if (onToken != null) onToken.accept(next);
                 if (shouldStop != null && shouldStop.test(next)) break;
-                if (step + 1 < budget) logits = model.forward(Tensor.ofInts(new int[] {next}, 1, 1), cache);
+                if (step + 1 < budget) logits = model.forwardLast(Tensor.ofInts(new int[] {next}, 1, 1), cache);
             }
         }
         return java.util.Arrays.copyOfRange(history, prompt.length, len);

@@ -88,6 +88,18 @@ public final class Transformer extends Module {
 
     /** ids (B, T) → logits (B, T, V); with a cache the ids continue the cached positions. */
     public Tensor forward(Tensor ids, KvCache cache) {
+        return forward(ids, cache, false);
+    }
+
+    /**
+     * ids (B, T) → logits of the last position only (B, 1, V): what generation needs after a
+     * prompt, without the T × V output projection of every other position.
+     */
+    public Tensor forwardLast(Tensor ids, KvCache cache) {
+        return forward(ids, cache, true);
+    }
+
+    private Tensor forward(Tensor ids, KvCache cache, boolean lastOnly) {
         if (ids.dim() != 2) {
             throw new IllegalArgumentException("Transformer: expects token ids (B, T), got " + Shape.str(ids.shape()));
         }
@@ -106,6 +118,7 @@ public final class Transformer extends Module {
         x = drop.forward(x);
         for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forward(x, cache, i, start);
         if (cache != null) cache.advance(t);
+        if (lastOnly && t > 1) x = x.narrow(1, t - 1, 1);                          // (B, 1, C)
         x = finalNorm.forward(x);
         return Linear.apply(x, head == null ? tokens.weight() : head.weight(), null); // (B, T, V)
     }

@@ -1,0 +1,146 @@
+package dev.moxing.cli.llm;
+
+import dev.moxing.llm.format.ModelFiles;
+import dev.moxing.llm.model.KvCache;
+import dev.moxing.llm.model.Transformer;
+import dev.moxing.parallel.WorkerPool;
+import dev.moxing.random.Rng;
+import dev.moxing.tensor.DType;
+import dev.moxing.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code moxing bench generate}: prompt-processing and generation speed of a model, like
+ * llama.cpp's llama-bench pp/tg tests: pp = one batched forward pass over N random prompt tokens
+ * into an empty cache; tg = N single-token steps from an empty cache. Also prints the weight
+ * bandwidth that generation achieves (weight bytes × tokens/s) beside the machine's measured
+ * copy bandwidth, the bound for memory-bound decoding.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure prompt processing (pp) and generation (tg) tokens/s of a model (GGUF, llama2.c .bin or Moxing checkpoint).")
+public final class GenerateBenchCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "FILE", required = true, description = "Model file or directory.")
+    Path model;
+    @Option(names = "--threads", description = "Threads (default: all cores; must be set before the pool starts).")
+    Integer threads;
+    @Option(names = "--prompt-tokens", description = "Prompt length for pp (default: ${DEFAULT-VALUE}).")
+    int promptTokens = 128;
+    @Option(names = "--gen-tokens", description = "Tokens for tg (default: ${DEFAULT-VALUE}).")
+    int genTokens = 128;
+    @Option(names = "--repeat", description = "Measured repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeat = 5;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads != null) {
+            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("--threads must be in 1..1024, got " + threads);
+            System.setProperty("moxing.threads", threads.toString());
+        }
+        if (promptTokens < 1 || genTokens < 1 || repeat < 1) {
+            throw new IllegalArgumentException("--prompt-tokens, --gen-tokens and --repeat must be >= 1");
+        }
+        int pool = WorkerPool.shared().threads();
+        if (threads != null && pool != threads) {
+            throw new IllegalStateException("--threads " + threads + ": the worker pool already runs " + pool
+                    + " threads (set MOXING_THREADS instead)");
+        }
+        PrintStream out = System.out;
+        long t0 = System.nanoTime();
+        Transformer m = ModelFiles.load(model, Math.max(promptTokens, genTokens) + 1);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        m.eval();
+        long weightBytes = 0, params = 0;
+        Map<DType, Long> types = new TreeMap<>();
+        for (Tensor p : m.parameters()) {
+            long bytes = p.dtype().bytesFor(p.numel());
+            weightBytes += bytes;
+            params += p.numel();
+            types.merge(p.dtype(), bytes, Long::sum);
+        }
+        var c = m.config();
+        out.printf(Locale.ROOT, "# model %s: %d layers, width %d, heads %d/%d, vocab %d, %,d parameters, %.1f MB weights %s%n",
+                model.getFileName(), c.layers(), c.width(), c.heads(), c.kvHeads(), c.vocabSize(), params, weightBytes / 1e6, types);
+        out.printf(Locale.ROOT, "# java %s, threads %d, loaded in %.3f s%n", Runtime.version(), pool, loadSeconds);
+        Rng rng = new Rng(1);
+        int[] prompt = new int[promptTokens];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = (int) (rng.nextLong() >>> 33) % c.vocabSize();
+        try (var ignored = Tensor.noGrad()) {
+            // Warm-up: let C2 compile the kernels of both phases before anything is timed.
+            long warmEnd = System.nanoTime() + 3_000_000_000L;
+            do {
+                pp(m, prompt);
+                tg(m, prompt[0], Math.min(genTokens, 32));
+            } while (System.nanoTime() < warmEnd);
+            double[] ppRate = new double[repeat], tgRate = new double[repeat];
+            for (int r = 0; r < repeat; r++) {
+                ppRate[r] = promptTokens / pp(m, prompt);
+                tgRate[r] = genTokens / tg(m, prompt[0], genTokens);
+            }
+            double pp = median(ppRate), tg = median(tgRate);
+            double copy = copyBandwidth();
+            out.printf(Locale.ROOT, "pp%d %.1f tokens/s (runs %s)%n", promptTokens, pp, rates(ppRate));
+            out.printf(Locale.ROOT, "tg%d %.1f tokens/s (runs %s)%n", genTokens, tg, rates(tgRate));
+            out.printf(Locale.ROOT, "weight bandwidth in tg: %.1f GB/s; machine copy bandwidth (read+write, 1 thread): %.1f GB/s%n",
+                    weightBytes * tg / 1e9, copy);
+        }
+        return 0;
+    }
+
+    private static double pp(Transformer m, int[] prompt) {
+        KvCache cache = m.newCache();
+        long s = System.nanoTime();
+        m.forwardLast(Tensor.ofInts(prompt, 1, prompt.length), cache);
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    private static double tg(Transformer m, int first, int n) {
+        KvCache cache = m.newCache();
+        int token = first;
+        long s = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            Tensor logits = m.forwardLast(Tensor.ofInts(new int[] {token}, 1, 1), cache);
+            token = argmax(logits.toFloatArray());
+        }
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /** Bytes read + written per second by System.arraycopy of a 256 MB array (median of 5). */
+    static double copyBandwidth() {
+        float[] a = new float[64 << 20], b = new float[64 << 20];
+        Arrays.fill(a, 1f);
+        double[] r = new double[5];
+        for (int i = 0; i < r.length; i++) {
+            long s = System.nanoTime();
+            System.arraycopy(a, 0, b, 0, a.length);
+            r[i] = 2.0 * 4 * a.length / ((System.nanoTime() - s) / 1e9) / 1e9;
+        }
+        return median(r);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String rates(double[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (double x : v) sb.append(sb.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.0f", x));
+        return sb.toString();
+    }
+}
