@@ -14,15 +14,17 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
-    public enum Kind { GGUF, LLAMA2C, MOXING_CHECKPOINT }
+    public enum Kind { GGUF, LLAMA2C, MOXING_CHECKPOINT, HUGGING_FACE }
 
     /** What {@code path} holds, from its first bytes (GGUF magic) or its layout. */
     public static Kind kind(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            if (Files.exists(path.resolve("config.json")) && Files.exists(path.resolve("model.safetensors"))) {
-                return Kind.MOXING_CHECKPOINT;
+            if (HfModel.isHfDirectory(path)) {
+                // Moxing checkpoints also hold config.json + model.safetensors; their config says so.
+                return Files.readString(path.resolve("config.json")).contains("\"moxing-transformer\"")
+                        ? Kind.MOXING_CHECKPOINT : Kind.HUGGING_FACE;
             }
-            throw new IOException(path + ": not a model directory (expected config.json and model.safetensors)");
+            throw new IOException(path + ": not a model directory (expected config.json with model.safetensors or model.safetensors.index.json)");
         }
         if (!Files.exists(path)) throw new NoSuchFileException(path + ": no such file");
         if (GgufFile.isGguf(path)) return Kind.GGUF;
@@ -35,6 +37,7 @@ public final class ModelFiles {
             case GGUF -> GgufModel.load(GgufFile.open(path), context);
             case LLAMA2C -> Llama2cCheckpoint.load(path);
             case MOXING_CHECKPOINT -> Checkpoint.loadModel(path).model();
+            case HUGGING_FACE -> HfModel.load(path, context);
         };
     }
 }
