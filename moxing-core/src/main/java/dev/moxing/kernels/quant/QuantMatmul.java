@@ -38,6 +38,8 @@ import jdk.incubator.vector.VectorShuffle;
  *
  * <p>Output columns (rows of W) are split in contiguous chunks over the pool; each y element is
  * computed by one thread in a fixed order, so the bits do not depend on the thread count.
+ * Pool threads read W, so its segment must not be thread-confined (use a shared, global or
+ * automatic arena, as a memory-mapped model file would).
  */
 public final class QuantMatmul {
 
