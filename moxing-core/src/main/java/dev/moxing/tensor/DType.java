@@ -13,10 +13,26 @@ public enum DType {
     I8(1, 1),
     /** ggml Q8_0: per 32 elements, an f16 scale and 32 int8 values. */
     Q8_0(32, 34),
-    /** ggml Q4_0: per 32 elements, an f16 scale and 16 bytes of 4-bit values. */
+    /** ggml Q4_0: per 32 elements, an f16 scale and 16 bytes of 4-bit values (offset 8). */
     Q4_0(32, 18),
+    /** ggml Q4_1: per 32 elements, f16 scale and min, 16 bytes of 4-bit values. */
+    Q4_1(32, 20),
+    /** ggml Q5_0: per 32 elements, an f16 scale, 4 bytes of fifth bits, 16 bytes of low nibbles (offset 16). */
+    Q5_0(32, 22),
+    /** ggml Q5_1: per 32 elements, f16 scale and min, 4 bytes of fifth bits, 16 bytes of low nibbles. */
+    Q5_1(32, 24),
+    /** ggml Q2_K: per 256 elements, 16 bytes of 4-bit scales and mins, 64 bytes of 2-bit values, f16 d and dmin. */
+    Q2_K(256, 84),
+    /** ggml Q3_K: per 256 elements, 32 bytes of high bits, 64 bytes of 2-bit values, 12 bytes of 6-bit scales, f16 d. */
+    Q3_K(256, 110),
     /** ggml Q4_K: per 256 elements, f16 d and dmin, 12 bytes of 6-bit scales, 128 bytes of 4-bit values. */
-    Q4_K(256, 144);
+    Q4_K(256, 144),
+    /** ggml Q5_K: per 256 elements, f16 d and dmin, 12 bytes of 6-bit scales, 32 bytes of fifth bits, 128 bytes of nibbles. */
+    Q5_K(256, 176),
+    /** ggml Q6_K: per 256 elements, 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d. */
+    Q6_K(256, 210),
+    /** ggml Q8_K (activation type of the K-quant dot products): f32 d, 256 int8 values, 16 int16 block sums. */
+    Q8_K(256, 292);
 
     private final int blockSize;
     private final int blockBytes;

@@ -1,0 +1,251 @@
+package dev.moxing.kernels.quant;
+
+import static dev.moxing.kernels.quant.VectorDequant.B;
+import static dev.moxing.kernels.quant.VectorDequant.F;
+import static dev.moxing.kernels.quant.VectorDequant.I;
+import static dev.moxing.kernels.quant.VectorDequant.L;
+import static dev.moxing.kernels.quant.VectorDequant.LE;
+import static dev.moxing.kernels.quant.VectorDequant.S;
+
+import dev.moxing.kernels.Gemm;
+import dev.moxing.parallel.WorkerPool;
+import dev.moxing.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+
+/**
+ * {@code y = x · Wᵀ} with W stored in a ggml block format: x is (rows, in) F32, W is (out, in)
+ * row-major (each row is in / blockSize whole blocks), y is (rows, out). The linear layer of LLM
+ * inference on memory-mapped GGUF weights.
+ *
+ * <p>Three paths, chosen by rows and type only (never by thread count):
+ * <ul>
+ * <li>rows == 1 and F32, F16, BF16, Q8_0 or Q4_0 (token generation; memory-bound): fused kernels
+ *     that widen the weight bytes to float lanes and multiply-add them with x without storing
+ *     them, one block scale per block ({@code acc += d * (q · x_block)}).
+ * <li>other rows up to {@link #FEW_ROWS}: each weight row is decoded once into a per-thread
+ *     scratch row ({@link VectorDequant}) and dotted with every row of x.
+ * <li>more rows (prompt processing): a panel of weight rows is decoded into per-thread scratch
+ *     and multiplied with {@link Gemm#sgemm}, so the decoding is amortised over all rows of x.
+ * </ul>
+ * Activations are never quantized: results equal dequantize-then-dot up to the order of the
+ * float additions (the fused kernels factor each block's scale out of its sum).
+ *
+ * <p>Output columns (rows of W) are split in contiguous chunks over the pool; each y element is
+ * computed by one thread in a fixed order, so the bits do not depend on the thread count.
+ * Pool threads read W, so its segment must not be thread-confined (use a shared, global or
+ * automatic arena, as a memory-mapped model file would).
+ */
+public final class QuantMatmul {
+
+    /** Up to this many rows of x, weight rows are decoded one at a time rather than by panel. */
+    static final int FEW_ROWS = 4;
+    /** Weights (elements) per parallel chunk at least: below that, the hand-off costs more than it saves. */
+    private static final int GRAIN_ELEMENTS = 1 << 15;
+    /** Decoded panel size (floats): 256 KiB of F32 per thread, so it stays in L2 while Gemm packs it. */
+    private static final int PANEL_FLOATS = 1 << 16;
+
+    private QuantMatmul() {}
+
+    /** Per-thread decode buffers; grown on demand, never shrunk. */
+    private static final class Scratch {
+        float[] buf = new float[0];
+
+        float[] get(int size) {
+            if (buf.length < size) buf = new float[size];
+            return buf;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** y(rows, out) = x(rows, in) · W(out, in)ᵀ on {@link WorkerPool#shared()}; y is overwritten. */
+    public static void matmul(float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w, long wByteOffset,
+            int out, float[] y, int yOffset) {
+        matmul(WorkerPool.shared(), x, xOffset, rows, in, wType, w, wByteOffset, out, y, yOffset);
+    }
+
+    /** Same as {@link #matmul(float[], int, int, int, DType, MemorySegment, long, int, float[], int)} on an explicit pool. */
+    public static void matmul(WorkerPool pool, float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w,
+            long wByteOffset, int out, float[] y, int yOffset) {
+        check(x, xOffset, rows, in, wType, w, wByteOffset, out, y, yOffset);
+        if (rows == 0 || out == 0) return;
+        long rowBytes = wType.bytesFor(in);
+        if (in == 0) {
+            java.util.Arrays.fill(y, yOffset, yOffset + rows * out, 0f);
+            return;
+        }
+        int grain = Math.max(1, GRAIN_ELEMENTS / in);
+        if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
+            pool.parallelFor(0, out, grain, (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    y[yOffset + o] = fusedDot(wType, x, xOffset, w, wByteOffset + o * rowBytes, in);
+                }
+            });
+        } else if (rows <= FEW_ROWS) {
+            pool.parallelFor(0, out, grain, (from, to) -> {
+                float[] wr = SCRATCH.get().get(in);
+                for (int o = from; o < to; o++) {
+                    VectorDequant.row(wType, w, wByteOffset + o * rowBytes, in, wr, 0);
+                    for (int r = 0; r < rows; r++) y[yOffset + r * out + o] = dot(x, xOffset + r * in, wr, in);
+                }
+            });
+        } else {
+            int panel = Math.max(16, Math.min(256, PANEL_FLOATS / in));
+            pool.parallelFor(0, out, Math.max(grain, 16), (from, to) -> {
+                float[] p = SCRATCH.get().get(panel * in);
+                for (int o0 = from; o0 < to; o0 += panel) {
+                    int n = Math.min(panel, to - o0);
+                    for (int j = 0; j < n; j++) VectorDequant.row(wType, w, wByteOffset + (o0 + j) * rowBytes, in, p, j * in);
+                    // Inside a pool job Gemm runs inline on this thread (the pool's nesting rule).
+                    Gemm.sgemm(false, true, rows, n, in, 1f, x, xOffset, in, p, 0, in, 0f, y, yOffset + o0, out);
+                }
+            });
+        }
+    }
+
+    private static void check(float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w, long wByteOffset,
+            int out, float[] y, int yOffset) {
+        if (wType == DType.I32 || wType == DType.I8) {
+            throw new IllegalArgumentException("QuantMatmul: unsupported weight type " + wType);
+        }
+        if (rows < 0 || in < 0 || out < 0) {
+            throw new IllegalArgumentException("QuantMatmul: negative size rows=" + rows + " in=" + in + " out=" + out);
+        }
+        if (in % wType.blockSize() != 0) {
+            throw new IllegalArgumentException("QuantMatmul: in=" + in + " is not a multiple of the " + wType
+                    + " block size " + wType.blockSize());
+        }
+        Blocks.checkArray("QuantMatmul", "x", x.length, xOffset, (long) rows * in);
+        Blocks.checkArray("QuantMatmul", "y", y.length, yOffset, (long) rows * out);
+        Blocks.checkSegment("QuantMatmul: weights", wType, w, wByteOffset, (long) out * in);
+    }
+
+    private static boolean fused(DType t) {
+        return switch (t) {
+            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            default -> false;
+        };
+    }
+
+    private static float fusedDot(DType t, float[] x, int xo, MemorySegment w, long o, int n) {
+        return switch (t) {
+            case F32 -> dotF32(x, xo, w, o, n);
+            case F16 -> dotF16(x, xo, w, o, n);
+            case BF16 -> dotBF16(x, xo, w, o, n);
+            case Q8_0 -> dotQ8_0(x, xo, w, o, n / 32);
+            case Q4_0 -> dotQ4_0(x, xo, w, o, n / 32);
+            default -> throw new AssertionError(t);
+        };
+    }
+
+    /**
+     * Sum of the lanes in a fixed order (fold by halves), so interpreted and compiled code agree:
+     * reduceLanes(ADD) leaves its order unspecified and did differ between the two.
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] FOLD = java.util.stream.IntStream
+            .iterate(L / 2, h -> h >= 1, h -> h / 2).mapToObj(h -> VectorShuffle.iota(F, h, 1, true))
+            .toArray(VectorShuffle[]::new);
+
+    private static float hsum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
+    /** Plain dot of x[xo, xo + n) with a[0, n); two accumulators to cover the FMA latency. */
+    static float dot(float[] x, int xo, float[] a, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, i + L).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
+        }
+        for (; i <= n - L; i += L) acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+        float s = hsum(acc0.add(acc1));
+        for (; i < n; i++) s = Math.fma(a[i], x[xo + i], s);
+        return s;
+    }
+
+    private static float dotF32(float[] x, int xo, MemorySegment w, long o, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, o + 4L * (i + L), LE).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
+        }
+        for (; i <= n - L; i += L) {
+            acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+        }
+        float s = hsum(acc0.add(acc1));
+        for (; i < n; i++) s = Math.fma(w.get(Blocks.F32, o + 4L * i), x[xo + i], s);
+        return s;
+    }
+
+    /** f16 widened exactly with integer ops (see VectorDequant.f16Row), then FMA. */
+    private static float dotF16(float[] x, int xo, MemorySegment w, long o, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, o + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector em = h.and(0x7fff);
+            IntVector bits = em.lanewise(VectorOperators.LSHL, 13);
+            bits = bits.blend(bits.or(0x7f800000), em.compare(VectorOperators.GE, 0x7c00));
+            FloatVector v = bits.reinterpretAsFloats().mul(0x1p112f);
+            v = v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            acc = v.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float s = hsum(acc);
+        for (; i < n; i++) s = Math.fma(Blocks.f16(w, o + 2L * i), x[xo + i], s);
+        return s;
+    }
+
+    private static float dotBF16(float[] x, int xo, MemorySegment w, long o, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, o + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+            acc = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float s = hsum(acc);
+        for (; i < n; i++) s = Math.fma(Float.intBitsToFloat(w.get(Blocks.I16, o + 2L * i) << 16), x[xo + i], s);
+        return s;
+    }
+
+    /** Per block of 34 bytes: d (f16), 32 int8. acc += d * (q · x_block). */
+    private static float dotQ8_0(float[] x, int xo, MemorySegment w, long o, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, o += 34, xo += 32) {
+            FloatVector s = FloatVector.zero(F);
+            for (int p = 0; p < 32; p += L) {
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, o + 2 + p, LE).convertShape(VectorOperators.B2F, F, 0);
+                s = q.fma(FloatVector.fromArray(F, x, xo + p), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
+        }
+        return hsum(acc);
+    }
+
+    /** Per block of 18 bytes: d (f16), 16 bytes of nibbles (low: elements 0..15, high: 16..31), offset 8. */
+    private static float dotQ4_0(float[] x, int xo, MemorySegment w, long o, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, o += 18, xo += 32) {
+            FloatVector s = FloatVector.zero(F);
+            for (int p = 0; p < 16; p += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE);
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                s = lo.fma(FloatVector.fromArray(F, x, xo + p), s);
+                s = hi.fma(FloatVector.fromArray(F, x, xo + 16 + p), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
+        }
+        return hsum(acc);
+    }
+}
