@@ -2,6 +2,7 @@ package dev.moxing.nn;
 
 import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Shape;
+import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -28,14 +29,18 @@ public abstract class Module {
 
     /**
      * Registers a trainable parameter (marks it as requiring grad) and returns it. A stored
-     * non-F32 weight (F16, quantized) is registered frozen: it has no gradient.
+     * weight (memory-mapped, F16 or quantized) is registered frozen: it has no gradient.
      */
     protected Tensor registerParameter(String name, Tensor value) {
         checkName(name);
         if (!value.isLeaf()) value = value.detach();
-        if (value.dtype() == DType.F32) value.setRequiresGrad(true);
+        if (trainable(value)) value.setRequiresGrad(true);
         parameters.put(name, value);
         return value;
+    }
+
+    private static boolean trainable(Tensor t) {
+        return t.dtype() == DType.F32 && t.storage() instanceof Storage.Floats;
     }
 
     /** Registers saved, untrained state. */
@@ -62,7 +67,7 @@ public abstract class Module {
 
     /** Replaces the value of a registered parameter or buffer (e.g. when loading weights). */
     protected void replace(String name, Tensor value) {
-        if (parameters.containsKey(name)) parameters.put(name, value.detach().setRequiresGrad(value.dtype() == DType.F32));
+        if (parameters.containsKey(name)) parameters.put(name, value.detach().setRequiresGrad(trainable(value)));
         else if (buffers.containsKey(name)) buffers.put(name, value);
         else throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter or buffer '" + name + "'");
     }

@@ -16,9 +16,10 @@ import java.util.Set;
 /**
  * Builds the shared {@link Transformer} from a GGUF file of the Llama family (llama: Llama 2/3,
  * TinyLlama, SmolLM, Mistral) or Qwen2: the hyper-parameters come from the {@code <arch>.*}
- * metadata and the tensors are renamed to Moxing's state-dict names. F32 tensors are copied to
- * the heap (they can then be fine-tuned); F16, BF16 and quantized tensors stay in the memory
- * mapping and run through the quantized kernels.
+ * metadata and the tensors are renamed to Moxing's state-dict names. Weight matrices of every
+ * type stay in the memory mapping and run through the quantized kernels (a model is ready as
+ * soon as the header is read; the OS pages weights in on first use); they are frozen, so
+ * fine-tuning a GGUF model trains adapters on top of them.
  */
 public final class GgufModel {
     private static final Set<String> ARCHITECTURES = Set.of("llama", "qwen2");
@@ -93,10 +94,15 @@ public final class GgufModel {
         }
     }
 
-    /** F32 tensors on the heap; others as views of the mapping. */
+    /**
+     * Matrices stay in the mapping, in their stored type (no copy: the quantized kernels read them
+     * in place); vectors (norm weights, biases) are copied to the heap, where they cost nothing.
+     */
     private static Tensor tensor(GgufFile f, String name) throws GgufFormatException {
         Tensor t = f.tensor(name);
-        return t.dtype() == DType.F32 ? Tensor.fromArray(t.toFloatArray(), t.shape()) : t;
+        if (t.dim() >= 2) return t;
+        if (t.dtype() != DType.F32) throw new GgufFormatException(f.path(), "tensor '" + name + "' is " + t.dtype() + ", expected F32");
+        return Tensor.fromArray(t.toFloatArray(), t.shape());
     }
 
     private static GgufTensorInfo tensorInfo(GgufFile f, String name) throws GgufFormatException {

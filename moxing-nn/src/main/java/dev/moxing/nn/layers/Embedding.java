@@ -65,6 +65,7 @@ public class Embedding extends Module {
                         + numEmbeddings + ")");
             }
         }
+        if (StoredWeights.isStored(weight())) return StoredWeights.embedding(weight(), values, ids.shape());
         return Tensor.embedding(weight(), ids.dtype() == DType.I32 ? ids : Tensor.ofInts(values, ids.shape()));
     }
 

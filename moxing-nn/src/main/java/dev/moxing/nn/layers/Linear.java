@@ -108,6 +108,7 @@ public class Linear extends Module {
             throw new IllegalArgumentException("linear: bias " + Shape.str(bias.shape()) + " does not match weight "
                     + Shape.str(weight.shape()) + " (expected (" + out + ",))");
         }
+        if (StoredWeights.isStored(weight)) return StoredWeights.linear(input, weight, bias);
         Tensor x = input.contiguous(); // (rows, in)
         Tensor w = weight.contiguous(); // (out, in)
         Tensor b = bias == null ? null : bias.contiguous(); // (out)
