@@ -47,8 +47,12 @@ public final class QuantMatmul {
     static final int FEW_ROWS = 4;
     /** Weights (elements) per parallel chunk at least: below that, the hand-off costs more than it saves. */
     private static final int GRAIN_ELEMENTS = 1 << 15;
-    /** Decoded panel size (floats): 256 KiB of F32 per thread, so it stays in L2 while Gemm packs it. */
-    private static final int PANEL_FLOATS = 1 << 16;
+    /**
+     * Decoded panel size (floats, 4 MiB per thread): Gemm re-packs the panel anyway, so it need not
+     * fit in L2; what matters is that its n (weight rows) spans several NR-wide micro-panels, since
+     * every Gemm call also re-packs all of x. 64..256 rows.
+     */
+    private static final int PANEL_FLOATS = 1 << 20;
 
     private QuantMatmul() {}
 
@@ -96,7 +100,7 @@ public final class QuantMatmul {
                 }
             });
         } else {
-            int panel = Math.max(16, Math.min(256, PANEL_FLOATS / in));
+            int panel = Math.max(64, Math.min(256, PANEL_FLOATS / in));
             pool.parallelFor(0, out, Math.max(grain, 16), (from, to) -> {
                 float[] p = SCRATCH.get().get(panel * in);
                 for (int o0 = from; o0 < to; o0 += panel) {
