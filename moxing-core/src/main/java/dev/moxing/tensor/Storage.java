@@ -73,8 +73,7 @@ public sealed interface Storage permits Storage.Floats, Storage.Ints, Storage.Se
                         out[i] = Float.intBitsToFloat(segment.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i) << 16);
                     }
                 }
-                default -> throw new UnsupportedOperationException(
-                        "Storage.Segment: no F32 conversion for " + dtype + " yet");
+                default -> dev.moxing.kernels.quant.Dequantize.row(dtype, segment, 0, out, 0, out.length);
             }
             return out;
         }
