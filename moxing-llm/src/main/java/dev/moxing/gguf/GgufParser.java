@@ -19,7 +19,9 @@ import java.util.Map;
 final class GgufParser {
     static final int MAGIC = 0x46554747; // "GGUF" little-endian
     private static final int MAX_DIMS = 4;
-    private static final int MAX_NESTING = 8;
+    /** Arrays of arrays nest at most this deep (the writer refuses deeper values). */
+    static final int MAX_NESTING = 8;
+    static final int MAX_ALIGNMENT = 1 << 20;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -76,7 +78,7 @@ final class GgufParser {
         GgufValue a = metadata.get("general.alignment");
         if (a != null) {
             long v = a.value() instanceof Number n ? n.longValue() : -1;
-            if (v <= 0 || v > (1 << 20) || Long.bitCount(v) != 1) {
+            if (v <= 0 || v > MAX_ALIGNMENT || Long.bitCount(v) != 1) {
                 throw fail("general.alignment must be a power of two (≤ 1 MiB), got " + a.describe());
             }
             alignment = (int) v;
