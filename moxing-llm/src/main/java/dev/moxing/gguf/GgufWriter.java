@@ -8,10 +8,12 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,6 +40,7 @@ public final class GgufWriter {
     static final int MAX_NAME_BYTES = 63;
     private static final int MAX_DIMS = 4;
     private static final int CHUNK = 1 << 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Writes exactly a tensor's byte size of data to {@code out} (little-endian, ggml layout). */
     @FunctionalInterface
@@ -150,7 +153,7 @@ public final class GgufWriter {
         GgufValue a = metadata.get("general.alignment");
         int alignment = a == null ? DEFAULT_ALIGNMENT : alignment(a);
         Path target = path.toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+        Path tmp = createTemporary(target);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 LittleEndianOut out = new LittleEndianOut(ch);
@@ -174,6 +177,22 @@ public final class GgufWriter {
         } catch (IOException | RuntimeException | Error ex) {
             Files.deleteIfExists(tmp);
             throw ex;
+        }
+    }
+
+    /**
+     * A new file next to {@code target}. Not Files.createTempFile: that makes the file
+     * owner-only (0600), and the renamed model would keep those permissions; createFile
+     * gives the usual ones (umask applies).
+     */
+    private static Path createTemporary(Path target) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 10) throw e;
+            }
         }
     }
 

@@ -30,6 +30,10 @@ class GgufWriterTest {
         assertThat(f.value("t.uint64").value()).isEqualTo(-1L);
         assertThat(f.string("t.string")).isEqualTo("héllo, 世界 \n\"quoted\"");
         assertThat(f.value("a.deepest")).isEqualTo(GgufSamples.nested(GgufParser.MAX_NESTING));
+        if (Files.getFileStore(p).supportsFileAttributeView("posix")) { // a plain new file's mode, not a temp file's 0600
+            Path plain = Files.createFile(tmp.resolve("plain"));
+            assertThat(Files.getPosixFilePermissions(p)).isEqualTo(Files.getPosixFilePermissions(plain));
+        }
     }
 
     @Test
