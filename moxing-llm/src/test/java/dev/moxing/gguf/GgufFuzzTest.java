@@ -9,14 +9,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Mutation fuzzing of the GGUF reader: corpus files (valid seeds, real header prefixes, saved
@@ -32,22 +36,28 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  */
 class GgufFuzzTest {
     private static final long SEED = Long.getLong("gguf.fuzz.seed", 20261128L);
-    private static final int TRIES = Integer.getInteger("gguf.fuzz.tries", 4000);
+    private static final int TRIES = Integer.getInteger("gguf.fuzz.tries", 3000);
 
     @Test
     void mutatedFilesOpenOrFailCleanly() throws Exception {
         List<Path> seeds = GgufCorpusTest.corpus();
         Path p = Files.createTempFile("gguf-fuzz", ".gguf");
         int opened = 0;
+        // One worker for all cases (a thread per case would dominate the run time); a case
+        // that does not finish in 5 s is a hang.
+        ExecutorService worker = Executors.newSingleThreadExecutor();
         try {
             for (int i = 0; i < TRIES; i++) {
                 Mutant m = Mutant.random(seeds, new SplittableRandom(SEED + i));
                 byte[] bytes = m.bytes();
                 Files.write(p, bytes);
                 String what = "case seed " + (SEED + i) + ": " + m;
+                Future<Boolean> run = worker.submit(() -> openAndReadAll(p));
                 try {
-                    opened += assertTimeoutPreemptively(Duration.ofSeconds(5), () -> openAndReadAll(p), what) ? 1 : 0;
-                } catch (Throwable t) {
+                    opened += run.get(5, TimeUnit.SECONDS) ? 1 : 0;
+                } catch (ExecutionException | TimeoutException e) {
+                    run.cancel(true);
+                    Throwable t = e instanceof ExecutionException ? e.getCause() : new AssertionError("no answer within 5 s (a hang?)");
                     Path keep = Path.of("target", "gguf-fuzz-failures");
                     Files.createDirectories(keep);
                     Files.write(keep.resolve("crash-" + (SEED + i) + ".gguf"), bytes);
@@ -55,10 +65,11 @@ class GgufFuzzTest {
                 }
             }
         } finally {
+            worker.shutdownNow();
             Files.deleteIfExists(p);
         }
         // Most mutants are rejected, but some must open, or tensor reading would go untested.
-        assertThat(opened).isGreaterThan(TRIES / 50);
+        assertThat(opened).as("mutants that opened").isBetween(TRIES / 50, TRIES - TRIES / 10);
     }
 
     /** True when the file opened (and all its tensors were read), false when it was rejected cleanly. */
