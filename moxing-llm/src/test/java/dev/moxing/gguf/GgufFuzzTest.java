@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GgufFuzzTest {
     private static final long SEED = Long.getLong("gguf.fuzz.seed", 20261128L);
-    private static final int TRIES = Integer.getInteger("gguf.fuzz.tries", 3000);
+    private static final int TRIES = Integer.getInteger("gguf.fuzz.tries", 2000);
 
     @Test
     void mutatedFilesOpenOrFailCleanly() throws Exception {
