@@ -13,7 +13,7 @@ import java.util.Properties;
         versionProvider = Main.Version.class,
         description = "Moxing (模型): define, train, evaluate and run neural networks in pure Java.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, dev.moxing.cli.llm.GenerateCommand.class, ExampleCommand.class, BenchCommand.class,
-                DemoCommand.class, CommandLine.HelpCommand.class})
+                DemoCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

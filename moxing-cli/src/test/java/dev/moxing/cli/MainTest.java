@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MainTest {
 
     /** Runs the CLI in-process, capturing stdout and stderr. */
-    private static String[] run(String... args) {
+    static String[] run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -34,7 +34,7 @@ class MainTest {
         for (String[] args : new String[][] {{"--help"}, {"example", "--help"}, {"example", "logistic-regression", "--help"},
                 {"bench", "--help"}, {"bench", "gemm", "--help"}, {"bench", "ops", "--help"}, {"demo", "--help"},
                 {"train", "--help"}, {"train", "fashion-mnist", "--help"}, {"train", "gpt", "--help"}, {"eval", "--help"},
-                {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}}) {
+                {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}, {"inspect", "--help"}}) {
             String[] r = run(args);
             assertThat(r[0]).as(String.join(" ", args)).isEqualTo("0");
             assertThat(r[1]).as(String.join(" ", args)).contains("Usage:");

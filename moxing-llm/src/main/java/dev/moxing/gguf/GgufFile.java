@@ -103,6 +103,9 @@ public final class GgufFile {
         if (d == null) {
             throw new GgufFormatException(path, "tensor '" + name + "' has type " + t.type() + ", which Moxing cannot compute with yet");
         }
+        if (t.elements() > Integer.MAX_VALUE) { // valid GGUF (e.g. a huge embedding), but a Moxing tensor is int-indexed
+            throw new GgufFormatException(path, "tensor '" + name + "' has " + t.elements() + " elements, more than a Moxing tensor holds (2^31-1)");
+        }
         return Tensor.fromSegment(data(t), d, t.shape());
     }
 

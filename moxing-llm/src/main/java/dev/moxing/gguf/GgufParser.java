@@ -19,7 +19,9 @@ import java.util.Map;
 final class GgufParser {
     static final int MAGIC = 0x46554747; // "GGUF" little-endian
     private static final int MAX_DIMS = 4;
-    private static final int MAX_NESTING = 8;
+    /** Arrays of arrays nest at most this deep (the writer refuses deeper values). */
+    static final int MAX_NESTING = 8;
+    static final int MAX_ALIGNMENT = 1 << 20;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -52,7 +54,8 @@ final class GgufParser {
         int version = u32AsInt("version");
         if (version == 1) throw fail("GGUF version 1 is not supported (only 2 and 3)");
         if (version != 2 && version != 3) {
-            throw fail("unsupported GGUF version " + version + (Integer.reverseBytes(version) <= 3
+            int swapped = Integer.reverseBytes(version);
+            throw fail("unsupported GGUF version " + version + (swapped >= 1 && swapped <= 3
                     ? " (a big-endian file? only little-endian GGUF is supported)" : " (expected 2 or 3)"));
         }
         long tensorCount = u64("tensor_count");
@@ -75,8 +78,10 @@ final class GgufParser {
         int alignment = 32;
         GgufValue a = metadata.get("general.alignment");
         if (a != null) {
-            long v = a.value() instanceof Number n ? n.longValue() : -1;
-            if (v <= 0 || v > (1 << 20) || Long.bitCount(v) != 1) {
+            // An integer type only: a float such as 32.5 must not pass as its truncation.
+            long v = a.type() != GgufValue.Type.FLOAT32 && a.type() != GgufValue.Type.FLOAT64
+                    && a.value() instanceof Number n ? n.longValue() : -1;
+            if (v <= 0 || v > MAX_ALIGNMENT || Long.bitCount(v) != 1) {
                 throw fail("general.alignment must be a power of two (≤ 1 MiB), got " + a.describe());
             }
             alignment = (int) v;
@@ -273,6 +278,8 @@ final class GgufParser {
         if (n < 0 || n > size - pos) {
             throw fail(field + " length " + Long.toUnsignedString(n) + " runs past the end of the file (" + (size - pos) + " bytes left)");
         }
+        // Only a file over 2 GiB can get here; a Java array cannot hold the string.
+        if (n > Integer.MAX_VALUE - 8) throw fail(field + " length " + n + " is too long for a string");
         byte[] bytes = file.asSlice(pos, n).toArray(ValueLayout.JAVA_BYTE);
         pos += n;
         try {

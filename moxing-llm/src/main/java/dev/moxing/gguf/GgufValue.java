@@ -1,6 +1,7 @@
 package dev.moxing.gguf;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * One metadata value with its GGUF type, kept so that a file can be rewritten with the same
@@ -50,6 +51,34 @@ public record GgufValue(Type type, Type elementType, Object value) {
 
     public static GgufValue ofArray(Type elementType, Object array) {
         return new GgufValue(Type.ARRAY, elementType, array);
+    }
+
+    public static GgufValue ofUint64(long v) {
+        return new GgufValue(Type.UINT64, null, v);
+    }
+
+    public static GgufValue ofInt64(long v) {
+        return new GgufValue(Type.INT64, null, v);
+    }
+
+    /**
+     * Values compare by content, arrays included (a record compares array components by
+     * identity), so that a file read back can be checked against what was written.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GgufValue v && type == v.type && elementType == v.elementType
+                && Objects.deepEquals(value, v.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, elementType, Arrays.deepHashCode(new Object[] {value}));
+    }
+
+    @Override
+    public String toString() {
+        return (type == Type.ARRAY ? "" : type + " ") + describe();
     }
 
     /** Number of elements of an array value. */

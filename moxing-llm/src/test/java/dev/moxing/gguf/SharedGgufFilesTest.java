@@ -3,6 +3,9 @@ package dev.moxing.gguf;
 import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,5 +56,30 @@ class SharedGgufFilesTest {
             assertThat(vocab.tensors()).isEmpty();
             assertThat(vocab.string("tokenizer.ggml.model")).isNotEmpty();
         }
+    }
+
+    /**
+     * Read, re-write, read back: equal metadata (types included) and tensor bytes. llama.cpp
+     * writes the same layout as GgufWriter (tensors in table order, each padded to the
+     * alignment, no padding after a tensor-less header), so the whole file comes out identical.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K/stories260K.gguf", "random-llama/stories15M-Q8_0.gguf", "random-llama/stories15M-Q4_0.gguf",
+            "gguf-tiny/llama-2-tiny-random.gguf", "llama.cpp-vocab/ggml-vocab-llama-spm.gguf", "llama.cpp-vocab/ggml-vocab-phi-3.gguf",
+            "llama.cpp-vocab/ggml-vocab-gpt-2.gguf", "llama.cpp-vocab/ggml-vocab-bert-bge.gguf"})
+    void rewriteRoundTripsByteForByte(String rel, @TempDir Path tmp) throws Exception {
+        Path original = shared(rel);
+        GgufFile f = GgufFile.open(original);
+        Path copy = tmp.resolve("copy.gguf");
+        GgufWriter.copyOf(f).write(copy);
+        GgufFile g = GgufFile.open(copy);
+        assertThat(g.metadata()).containsExactlyEntriesOf(f.metadata());
+        assertThat(g.tensors().keySet()).containsExactlyElementsOf(f.tensors().keySet());
+        for (GgufTensorInfo t : f.tensors().values()) {
+            GgufTensorInfo u = g.tensors().get(t.name());
+            assertThat(u.toString()).isEqualTo(t.toString()); // type, shape, size, offset
+            assertThat(g.data(u).mismatch(f.data(t))).as(t.name()).isEqualTo(-1);
+        }
+        assertThat(Files.mismatch(original, copy)).as("first differing byte").isEqualTo(-1);
     }
 }
