@@ -1,7 +1,9 @@
 package dev.moxing.tokenizer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 
 /**
  * Turns text into token ids and back.
@@ -19,6 +21,48 @@ public interface Tokenizer {
 
     /** The number of ids; every id is in {@code [0, vocabSize())}. */
     int vocabSize();
+
+    /**
+     * The bytes a sequence of ids decodes to, before they are read as UTF-8. Streaming decoders
+     * need this: one character may span several tokens (byte-fallback and byte-level tokens), so
+     * text can only be shown once its last byte has arrived.
+     */
+    default byte[] decodeBytes(int[] ids) {
+        return decode(ids).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes one token contributes in the middle of a sequence (what streaming appends). */
+    default byte[] tokenBytes(int id) {
+        return decodeBytes(new int[] {id});
+    }
+
+    /**
+     * A token as the vocabulary writes it ({@code ▁Hello}, {@code <0x0A>}, {@code Ġworld},
+     * {@code <|endoftext|>}), for showing token boundaries; not what {@link #decode} gives.
+     */
+    default String tokenText(int id) {
+        return decode(new int[] {id});
+    }
+
+    // ---- what generation needs: the ids around a sequence ---------------------------------------
+
+    /** The beginning-of-sequence id, if the vocabulary has one. */
+    default OptionalInt bosId() {
+        return OptionalInt.empty();
+    }
+
+    /**
+     * The ids that end generation: end-of-sequence, end-of-turn and the like (e.g. Phi-3's
+     * {@code <|end|>} as well as its {@code <|endoftext|>}). Empty when the vocabulary has none.
+     */
+    default int[] eosIds() {
+        return new int[0];
+    }
+
+    /** Whether the model expects {@link #bosId()} before a prompt ({@link #encode} never adds it). */
+    default boolean addsBos() {
+        return false;
+    }
 
     /**
      * Writes this tokenizer as one JSON file that {@link #load} reads back. The file is written

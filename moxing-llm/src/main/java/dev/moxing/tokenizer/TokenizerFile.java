@@ -44,13 +44,16 @@ final class TokenizerFile {
      * {@link ByteLevelBpe}'s file. {@code vocab} lists every token by id in GPT-2's byte alphabet
      * (a space is {@code Ġ}); special tokens appear there as their literal text and again in
      * {@code specialTokens} with their ids. {@code merges} are "left right" in rank order, as in
-     * {@code vocab.bpe}. {@code preTokenizer} names the splitting rule; only "gpt2" exists.
+     * {@code vocab.bpe}. {@code preTokenizer} names the splitting rule ({@link BpePreTokenizer#id()}:
+     * "gpt2", "llama3", "qwen2"). The last three fields are absent for GPT-2's own files: Llama 3's
+     * {@code ignore_merges}, the specials that are recognised in text even when the others are
+     * not, and the ids generation needs.
      */
     record BpeFile(String format, String type, int version, String preTokenizer,
                    boolean specialTokensInText, List<String> vocab, List<String> merges,
-                   Map<String, Integer> specialTokens) {
+                   Map<String, Integer> specialTokens, Boolean ignoreMerges, List<String> userDefinedTokens,
+                   SpecialIds ids) {
         static final String TYPE = "byte-level-bpe";
-        static final String GPT2_PRE_TOKENIZER = "gpt2";
     }
 
     @FunctionalInterface
@@ -95,8 +98,10 @@ final class TokenizerFile {
             return switch (type) {
                 case CharFile.TYPE -> CharTokenizer.fromFile(JSON.treeToValue(root, CharFile.class));
                 case BpeFile.TYPE -> ByteLevelBpe.fromFile(JSON.treeToValue(root, BpeFile.class));
-                default -> throw new IOException(path + ": unknown tokenizer type \"" + type
-                        + "\" (known: " + CharFile.TYPE + ", " + BpeFile.TYPE + ")");
+                case VocabularyFile.SPM_TYPE, VocabularyFile.WORDPIECE_TYPE ->
+                        VocabularyFile.read(JSON.treeToValue(root, VocabularyFile.class));
+                default -> throw new IOException(path + ": unknown tokenizer type \"" + type + "\" (known: "
+                        + String.join(", ", CharFile.TYPE, BpeFile.TYPE, VocabularyFile.SPM_TYPE, VocabularyFile.WORDPIECE_TYPE) + ")");
             };
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new IOException(path + " is a damaged " + type + " tokenizer file: " + e.getMessage(), e);
