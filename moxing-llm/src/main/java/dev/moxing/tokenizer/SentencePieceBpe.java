@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -37,6 +38,7 @@ public final class SentencePieceBpe implements Tokenizer {
     private final boolean addSpacePrefix;
     private final MergeTable merges; // null: merge by score
     private final int[] mergeLeft, mergeRight;
+    private final BitSet joinable; // BMP chars that occur in some token of two or more characters
 
     /** Merging by score when {@code mergeLeft} is null, else by the rules (left, right) in rank order. */
     SentencePieceBpe(Vocabulary vocab, boolean addSpacePrefix, int[] mergeLeft, int[] mergeRight) {
@@ -44,6 +46,12 @@ public final class SentencePieceBpe implements Tokenizer {
         this.addSpacePrefix = addSpacePrefix;
         this.mergeLeft = mergeLeft;
         this.mergeRight = mergeRight;
+        this.joinable = new BitSet(1 << 16);
+        for (String t : vocab.tokens) {
+            if (t.codePointCount(0, t.length()) < 2) continue;
+            for (int i = 0; i < t.length(); i++) joinable.set(t.charAt(i));
+        }
+        joinable.set(Character.MIN_SURROGATE, Character.MAX_SURROGATE + 1); // never cut a character in two
         if (mergeLeft == null) {
             this.merges = null;
         } else {
@@ -109,14 +117,29 @@ public final class SentencePieceBpe implements Tokenizer {
             sb.append(c == ' ' ? SPACE_MARK : c);
         }
         String s = sb.toString();
-        if (merges != null) encodeByRank(s, out);
-        else new ScoreMerge(s).run(out);
+        // A character that occurs in no token of two or more characters can never be merged, so
+        // the merges on either side of it are independent: cutting there gives the same result
+        // with small queues instead of one the size of the whole text (every newline, for Llama).
+        int from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (joinable.get(s.charAt(i))) continue;
+            mergeRange(s, from, i, out);
+            mergeRange(s, i, i + 1, out);
+            from = i + 1;
+        }
+        mergeRange(s, from, s.length(), out);
+    }
+
+    private void mergeRange(String s, int from, int to, IntBuffer out) {
+        if (from == to) return;
+        if (merges != null) encodeByRank(s, from, to, out);
+        else new ScoreMerge(s, from, to).run(out);
     }
 
     /** Hugging Face's BPE: characters (or their bytes, if not tokens) as ids, then merge rules by rank. */
-    private void encodeByRank(String s, IntBuffer out) {
-        IntBuffer ids = new IntBuffer(s.length());
-        for (int i = 0; i < s.length(); ) {
+    private void encodeByRank(String s, int from, int to, IntBuffer out) {
+        IntBuffer ids = new IntBuffer(to - from);
+        for (int i = from; i < to; ) {
             int next = i + Character.charCount(s.codePointAt(i));
             int id = vocab.index.find(s, i, next);
             if (id >= 0) ids.add(id);
@@ -154,14 +177,14 @@ public final class SentencePieceBpe implements Tokenizer {
         int[] heap = new int[16];
         int entries, heapSize;
 
-        ScoreMerge(String s) {
+        ScoreMerge(String s, int from, int to) {
             this.s = s;
-            int n = s.codePointCount(0, s.length());
+            int n = s.codePointCount(from, to);
             start = new int[n];
             len = new int[n];
             prev = new int[n];
             next = new int[n];
-            for (int i = 0, pos = 0; i < n; i++) {
+            for (int i = 0, pos = from; i < n; i++) {
                 int w = Character.charCount(s.codePointAt(pos));
                 start[i] = pos;
                 len[i] = w;
