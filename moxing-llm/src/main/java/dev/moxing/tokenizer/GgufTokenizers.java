@@ -39,7 +39,7 @@ public final class GgufTokenizers {
     static final String PREFIX = "tokenizer.ggml.";
 
     /** Texts that end a turn in common chat vocabularies (from llama.cpp's end-of-generation list). */
-    private static final Set<String> END_OF_TURN = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+    static final Set<String> END_OF_TURN = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
             "<|endoftext|>", "<|end_of_text|>", "<|eom_id|>", "<EOT>", "<|return|>");
 
     private GgufTokenizers() {}

@@ -74,9 +74,12 @@ public interface Tokenizer {
      * Reads a tokenizer from any format this package writes or understands:
      * <ul>
      *   <li>a JSON file written by {@link #save} (character or byte-level BPE);
+     *   <li>a GGUF file (its {@code tokenizer.ggml.*} metadata, see {@link GgufTokenizers});
+     *   <li>a Hugging Face {@code tokenizer.json} (with {@code tokenizer_config.json} beside it,
+     *       if there is one, for bos/eos; see {@link HuggingFaceTokenizers});
      *   <li>OpenAI's GPT-2 {@code encoder.json}, with {@code vocab.bpe} beside it;
-     *   <li>a directory holding {@code tokenizer.json} (ours), or {@code encoder.json} and
-     *       {@code vocab.bpe}.
+     *   <li>a directory holding {@code tokenizer.json} (ours or Hugging Face's), or
+     *       {@code encoder.json} and {@code vocab.bpe}.
      * </ul>
      */
     static Tokenizer load(Path path) throws IOException {

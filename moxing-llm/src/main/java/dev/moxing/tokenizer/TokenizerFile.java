@@ -72,8 +72,9 @@ final class TokenizerFile {
                 return ByteLevelBpe.loadGpt2(encoder, merges);
             }
             throw new NoSuchFileException(path.toString(), null,
-                    "no tokenizer here: expected " + DIRECTORY_FILE + ", or encoder.json and vocab.bpe");
+                    "no tokenizer here: expected " + DIRECTORY_FILE + " (ours or Hugging Face's), or encoder.json and vocab.bpe");
         }
+        if (isGguf(path)) return GgufTokenizers.load(path);
         JsonNode root;
         try {
             root = JSON.readTree(path.toFile());
@@ -83,6 +84,7 @@ final class TokenizerFile {
         }
         if (root == null || !root.isObject()) throw new IOException(path + " is not a tokenizer file");
         if (!FORMAT.equals(root.path("format").asText())) {
+            if (root.path("model").isObject()) return HuggingFaceTokenizers.load(path, root);
             Path merges = path.resolveSibling("vocab.bpe");
             if (Files.isRegularFile(merges)) return ByteLevelBpe.loadGpt2(path, merges);
             throw new IOException(path + " is not a tokenizer file: no \"format\": \"" + FORMAT
@@ -105,6 +107,14 @@ final class TokenizerFile {
             };
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new IOException(path + " is a damaged " + type + " tokenizer file: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the file starts with GGUF's magic bytes. */
+    static boolean isGguf(Path path) throws IOException {
+        try (var in = Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
         }
     }
 
