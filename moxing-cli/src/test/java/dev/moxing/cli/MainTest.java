@@ -34,7 +34,7 @@ class MainTest {
         for (String[] args : new String[][] {{"--help"}, {"example", "--help"}, {"example", "logistic-regression", "--help"},
                 {"bench", "--help"}, {"bench", "gemm", "--help"}, {"bench", "ops", "--help"}, {"demo", "--help"},
                 {"train", "--help"}, {"train", "fashion-mnist", "--help"}, {"train", "gpt", "--help"}, {"eval", "--help"},
-                {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}}) {
+                {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}, {"tokenize", "--help"}}) {
             String[] r = run(args);
             assertThat(r[0]).as(String.join(" ", args)).isEqualTo("0");
             assertThat(r[1]).as(String.join(" ", args)).contains("Usage:");
