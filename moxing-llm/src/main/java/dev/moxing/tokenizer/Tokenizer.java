@@ -9,7 +9,9 @@ import java.util.OptionalInt;
  * Turns text into token ids and back.
  *
  * <p>Implementations are immutable and safe to share between threads. {@link #decode} inverts
- * {@link #encode} for every string made of whole Unicode code points.
+ * {@link #encode} for every string made of whole Unicode code points, except where the
+ * tokenizer itself is lossy ({@link WordPiece} lower-cases and drops accents and spacing) and
+ * where SentencePiece vocabularies re-insert the space they prefix after an added token.
  */
 public interface Tokenizer {
 
