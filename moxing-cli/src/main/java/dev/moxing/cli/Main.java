@@ -12,8 +12,9 @@ import java.util.Properties;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Moxing (模型): define, train, evaluate and run neural networks in pure Java.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, dev.moxing.cli.llm.GenerateCommand.class, ExampleCommand.class, BenchCommand.class,
-                DemoCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, dev.moxing.cli.llm.GenerateCommand.class,
+                dev.moxing.cli.llm.TokenizeCommand.class, InspectCommand.class, ExampleCommand.class, BenchCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -45,11 +45,30 @@ public final class ByteLevelBpe implements Tokenizer {
     private final int[] specialIds;     // in the order of specials' keys, which is the matcher's list
     private final SpecialTokenMatcher specialMatcher;
     private final boolean specialsInText;
+    private final Options options;
+    private final SpecialTokenMatcher userMatcher; // options.userDefined: matched even when specials are not
+    private final int[] userIds;
+    private final TokenIndex wholePieces;          // options.ignoreMerges: pieces that are tokens skip merging
     private final Map<String, int[]> cache;
 
+    /**
+     * What vocabularies from GGUF and Hugging Face add to GPT-2's: the splitting rule; Llama 3's
+     * {@code ignore_merges} (a piece that is itself a token is not merged up from bytes); added
+     * tokens that are text ({@code userDefined}: always recognised, unlike the other specials);
+     * and the ids generation needs.
+     */
+    record Options(BpePreTokenizer preTokenizer, boolean ignoreMerges, List<String> userDefined, SpecialIds ids) {
+        static final Options GPT2 = new Options(BpePreTokenizer.GPT2, false, List.of(), SpecialIds.NONE);
+
+        Options {
+            userDefined = List.copyOf(userDefined);
+        }
+    }
+
     private ByteLevelBpe(String[] tokens, int[] mergeLeft, int[] mergeRight, int[] mergeResult,
-                         Map<String, Integer> specials, boolean specialsInText) {
+                         Map<String, Integer> specials, boolean specialsInText, Options options) {
         int n = tokens.length;
+        this.options = options;
         this.tokens = tokens;
         this.mergeLeft = mergeLeft;
         this.mergeRight = mergeRight;
@@ -105,6 +124,23 @@ public final class ByteLevelBpe implements Tokenizer {
             }
         }
         this.merges = new MergeTable(mergeLeft, mergeRight, mergeResult);
+        options.ids().check(n);
+        this.userIds = new int[options.userDefined().size()];
+        for (int i = 0; i < userIds.length; i++) {
+            Integer id = specials.get(options.userDefined().get(i));
+            if (id == null) {
+                throw new IllegalArgumentException("user-defined token \"" + options.userDefined().get(i) + "\" is not a special token");
+            }
+            userIds[i] = id;
+        }
+        this.userMatcher = new SpecialTokenMatcher(options.userDefined());
+        this.wholePieces = options.ignoreMerges() ? new TokenIndex(tokens, notSpecial(special)) : null;
+    }
+
+    private static boolean[] notSpecial(boolean[] special) {
+        boolean[] b = new boolean[special.length];
+        for (int i = 0; i < b.length; i++) b[i] = !special[i];
+        return b;
     }
 
     /** The same vocabulary and cache, recognising special tokens in text or not. */
@@ -121,6 +157,10 @@ public final class ByteLevelBpe implements Tokenizer {
         this.specialMatcher = base.specialMatcher;
         this.cache = base.cache;
         this.specialsInText = specialsInText;
+        this.options = base.options;
+        this.userMatcher = base.userMatcher;
+        this.userIds = base.userIds;
+        this.wholePieces = base.wholePieces;
     }
 
     // ---- construction -------------------------------------------------------------------------
@@ -169,7 +209,7 @@ public final class ByteLevelBpe implements Tokenizer {
             tokens[256 + mergeCount + i] = specialTokens.get(i);
             specials.put(specialTokens.get(i), 256 + mergeCount + i);
         }
-        return new ByteLevelBpe(tokens, learned.left(), learned.right(), result, specials, !specials.isEmpty());
+        return new ByteLevelBpe(tokens, learned.left(), learned.right(), result, specials, !specials.isEmpty(), Options.GPT2);
     }
 
     /**
@@ -178,6 +218,11 @@ public final class ByteLevelBpe implements Tokenizer {
      */
     static ByteLevelBpe fromTokens(String[] tokens, List<String> mergeLines,
                                    Map<String, Integer> specials, boolean specialsInText) {
+        return fromTokens(tokens, mergeLines, specials, specialsInText, Options.GPT2);
+    }
+
+    static ByteLevelBpe fromTokens(String[] tokens, List<String> mergeLines,
+                                   Map<String, Integer> specials, boolean specialsInText, Options options) {
         Map<String, Integer> ids = new HashMap<>(tokens.length * 2);
         for (int id = 0; id < tokens.length; id++) {
             if (tokens[id] == null) throw new IllegalArgumentException("no token has id " + id);
@@ -200,7 +245,7 @@ public final class ByteLevelBpe implements Tokenizer {
             right[r] = idOf(ids, b, r, line);
             result[r] = idOf(ids, a + b, r, line);
         }
-        return new ByteLevelBpe(tokens, left, right, result, specials, specialsInText);
+        return new ByteLevelBpe(tokens, left, right, result, specials, specialsInText, options);
     }
 
     private static int idOf(Map<String, Integer> ids, String token, int rank, String line) {
@@ -213,12 +258,43 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     static ByteLevelBpe fromFile(TokenizerFile.BpeFile file) {
-        if (!TokenizerFile.BpeFile.GPT2_PRE_TOKENIZER.equals(file.preTokenizer())) {
-            throw new IllegalArgumentException("unknown pre-tokenizer \"" + file.preTokenizer() + "\"");
-        }
+        BpePreTokenizer pre = BpePreTokenizer.ofId(file.preTokenizer());
         if (file.vocab() == null || file.merges() == null) throw new IllegalArgumentException("vocab or merges missing");
+        Options options = new Options(pre, Boolean.TRUE.equals(file.ignoreMerges()),
+                file.userDefinedTokens() == null ? List.of() : file.userDefinedTokens(),
+                file.ids() == null ? SpecialIds.NONE : file.ids());
         return fromTokens(file.vocab().toArray(String[]::new), file.merges(),
-                file.specialTokens() == null ? Map.of() : file.specialTokens(), file.specialTokensInText());
+                file.specialTokens() == null ? Map.of() : file.specialTokens(), file.specialTokensInText(), options);
+    }
+
+    /** The splitting rule, Llama 3's ignore_merges, user-defined tokens and generation ids. */
+    Options options() {
+        return options;
+    }
+
+    public BpePreTokenizer preTokenizer() {
+        return options.preTokenizer();
+    }
+
+    @Override
+    public OptionalInt bosId() {
+        return options.ids().bosId();
+    }
+
+    @Override
+    public int[] eosIds() {
+        return options.ids().stop().clone();
+    }
+
+    @Override
+    public boolean addsBos() {
+        return options.ids().addBos();
+    }
+
+    @Override
+    public String tokenText(int id) {
+        if (id < 0 || id >= tokens.length) throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + tokens.length + ")");
+        return tokens[id];
     }
 
     /** This vocabulary, recognising its special tokens in the text given to {@link #encode(String)} or not. */
@@ -235,20 +311,23 @@ public final class ByteLevelBpe implements Tokenizer {
 
     /** Encodes {@code text}, turning occurrences of special tokens into their ids only if asked. */
     public int[] encode(String text, boolean recogniseSpecialTokens) {
-        IntList out = new IntList(text.length() / 3 + 16);
+        IntBuffer out = new IntBuffer(text.length() / 3 + 16);
+        BpePreTokenizer pre = options.preTokenizer();
         Gpt2PreTokenizer.PieceSink pieces = (s, e) -> encodePiece(text, s, e, out);
-        if (!recogniseSpecialTokens || specialMatcher.isEmpty()) {
-            Gpt2PreTokenizer.split(text, 0, text.length(), pieces);
+        SpecialTokenMatcher matcher = recogniseSpecialTokens ? specialMatcher : userMatcher;
+        int[] ids = recogniseSpecialTokens ? specialIds : userIds;
+        if (matcher.isEmpty()) {
+            pre.split(text, 0, text.length(), pieces);
         } else {
-            specialMatcher.split(text, (start, end, special) -> {
-                if (special >= 0) out.add(specialIds[special]);
-                else Gpt2PreTokenizer.split(text, start, end, pieces);
+            matcher.split(text, (start, end, special) -> {
+                if (special >= 0) out.add(ids[special]);
+                else pre.split(text, start, end, pieces);
             });
         }
         return out.toArray();
     }
 
-    private void encodePiece(String text, int start, int end, IntList out) {
+    private void encodePiece(String text, int start, int end, IntBuffer out) {
         if (end - start == 1 && text.charAt(start) < 128) { // one ASCII byte: nothing to merge
             out.add(byteIds[text.charAt(start)]);
             return;
@@ -269,6 +348,10 @@ public final class ByteLevelBpe implements Tokenizer {
 
     private int[] mergePiece(String piece) {
         byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
+        if (wholePieces != null) {
+            int id = wholePieces.find(Gpt2Bytes.encode(bytes));
+            if (id >= 0) return new int[] {id};
+        }
         int[] symbols = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) symbols[i] = byteIds[bytes[i] & 0xFF];
         return merges.apply(symbols);
@@ -283,6 +366,7 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     /** The raw bytes of a sequence of tokens; for streaming, where a character may span tokens. */
+    @Override
     public byte[] decodeBytes(int[] ids) {
         int size = 0;
         for (int i = 0; i < ids.length; i++) {
@@ -319,6 +403,7 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     /** The bytes a token decodes to. */
+    @Override
     public byte[] tokenBytes(int id) {
         return tokenBytes[id].clone();
     }
@@ -351,8 +436,11 @@ public final class ByteLevelBpe implements Tokenizer {
         List<String> mergeLines = new ArrayList<>(mergeCount());
         for (int r = 0; r < mergeCount(); r++) mergeLines.add(mergeLine(r));
         TokenizerFile.writeJson(path, new TokenizerFile.BpeFile(TokenizerFile.FORMAT,
-                TokenizerFile.BpeFile.TYPE, TokenizerFile.VERSION, TokenizerFile.BpeFile.GPT2_PRE_TOKENIZER,
-                specialsInText, Arrays.asList(tokens), mergeLines, specials));
+                TokenizerFile.BpeFile.TYPE, TokenizerFile.VERSION, options.preTokenizer().id(),
+                specialsInText, Arrays.asList(tokens), mergeLines, specials,
+                options.ignoreMerges() ? Boolean.TRUE : null,
+                options.userDefined().isEmpty() ? null : options.userDefined(),
+                options.ids().equals(SpecialIds.NONE) ? null : options.ids()));
     }
 
     /** Writes OpenAI's pair of files, {@code encoder.json} and {@code vocab.bpe}, into {@code directory}. */
@@ -371,7 +459,7 @@ public final class ByteLevelBpe implements Tokenizer {
         return o instanceof ByteLevelBpe t && specialsInText == t.specialsInText
                 && Arrays.equals(tokens, t.tokens) && Arrays.equals(mergeLeft, t.mergeLeft)
                 && Arrays.equals(mergeRight, t.mergeRight) && Arrays.equals(mergeResult, t.mergeResult)
-                && specials.equals(t.specials);
+                && specials.equals(t.specials) && options.equals(t.options);
     }
 
     @Override
@@ -383,30 +471,5 @@ public final class ByteLevelBpe implements Tokenizer {
     public String toString() {
         return "ByteLevelBpe[" + tokens.length + " tokens, " + mergeLeft.length + " merges, specials "
                 + specials + (specialsInText ? " recognised in text" : "") + "]";
-    }
-
-    /** A growable int array, so encoding does not box every id. */
-    private static final class IntList {
-        private int[] a;
-        private int n;
-
-        IntList(int capacity) {
-            a = new int[Math.max(capacity, 8)];
-        }
-
-        void add(int v) {
-            if (n == a.length) a = Arrays.copyOf(a, n * 2);
-            a[n++] = v;
-        }
-
-        void addAll(int[] v) {
-            if (n + v.length > a.length) a = Arrays.copyOf(a, Math.max(n * 2, n + v.length));
-            System.arraycopy(v, 0, a, n, v.length);
-            n += v.length;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(a, n);
-        }
     }
 }

@@ -138,7 +138,7 @@ public final class Gpt2PreTokenizer {
      * The Unicode White_Space property, which is what {@code \s} means under Unicode rules.
      * {@link Character#isWhitespace} differs: it excludes no-break spaces and includes U+001C–U+001F.
      */
-    private static boolean isWhiteSpace(int cp) {
+    static boolean isWhiteSpace(int cp) {
         return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680
                 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F
                 || cp == 0x205F || cp == 0x3000;

@@ -44,13 +44,16 @@ final class TokenizerFile {
      * {@link ByteLevelBpe}'s file. {@code vocab} lists every token by id in GPT-2's byte alphabet
      * (a space is {@code Ġ}); special tokens appear there as their literal text and again in
      * {@code specialTokens} with their ids. {@code merges} are "left right" in rank order, as in
-     * {@code vocab.bpe}. {@code preTokenizer} names the splitting rule; only "gpt2" exists.
+     * {@code vocab.bpe}. {@code preTokenizer} names the splitting rule ({@link BpePreTokenizer#id()}:
+     * "gpt2", "llama3", "qwen2"). The last three fields are absent for GPT-2's own files: Llama 3's
+     * {@code ignore_merges}, the specials that are recognised in text even when the others are
+     * not, and the ids generation needs.
      */
     record BpeFile(String format, String type, int version, String preTokenizer,
                    boolean specialTokensInText, List<String> vocab, List<String> merges,
-                   Map<String, Integer> specialTokens) {
+                   Map<String, Integer> specialTokens, Boolean ignoreMerges, List<String> userDefinedTokens,
+                   SpecialIds ids) {
         static final String TYPE = "byte-level-bpe";
-        static final String GPT2_PRE_TOKENIZER = "gpt2";
     }
 
     @FunctionalInterface
@@ -69,8 +72,9 @@ final class TokenizerFile {
                 return ByteLevelBpe.loadGpt2(encoder, merges);
             }
             throw new NoSuchFileException(path.toString(), null,
-                    "no tokenizer here: expected " + DIRECTORY_FILE + ", or encoder.json and vocab.bpe");
+                    "no tokenizer here: expected " + DIRECTORY_FILE + " (ours or Hugging Face's), or encoder.json and vocab.bpe");
         }
+        if (isGguf(path)) return GgufTokenizers.load(path);
         JsonNode root;
         try {
             root = JSON.readTree(path.toFile());
@@ -80,6 +84,7 @@ final class TokenizerFile {
         }
         if (root == null || !root.isObject()) throw new IOException(path + " is not a tokenizer file");
         if (!FORMAT.equals(root.path("format").asText())) {
+            if (root.path("model").isObject()) return HuggingFaceTokenizers.load(path, root);
             Path merges = path.resolveSibling("vocab.bpe");
             if (Files.isRegularFile(merges)) return ByteLevelBpe.loadGpt2(path, merges);
             throw new IOException(path + " is not a tokenizer file: no \"format\": \"" + FORMAT
@@ -95,11 +100,21 @@ final class TokenizerFile {
             return switch (type) {
                 case CharFile.TYPE -> CharTokenizer.fromFile(JSON.treeToValue(root, CharFile.class));
                 case BpeFile.TYPE -> ByteLevelBpe.fromFile(JSON.treeToValue(root, BpeFile.class));
-                default -> throw new IOException(path + ": unknown tokenizer type \"" + type
-                        + "\" (known: " + CharFile.TYPE + ", " + BpeFile.TYPE + ")");
+                case VocabularyFile.SPM_TYPE, VocabularyFile.WORDPIECE_TYPE ->
+                        VocabularyFile.read(JSON.treeToValue(root, VocabularyFile.class));
+                default -> throw new IOException(path + ": unknown tokenizer type \"" + type + "\" (known: "
+                        + String.join(", ", CharFile.TYPE, BpeFile.TYPE, VocabularyFile.SPM_TYPE, VocabularyFile.WORDPIECE_TYPE) + ")");
             };
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new IOException(path + " is a damaged " + type + " tokenizer file: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the file starts with GGUF's magic bytes. */
+    static boolean isGguf(Path path) throws IOException {
+        try (var in = Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
         }
     }
 

@@ -176,8 +176,8 @@ class ByteLevelBpeTest {
         Files.writeString(file, json.substring(0, json.length() / 2));
         assertThatThrownBy(() -> Tokenizer.load(file)).isInstanceOf(IOException.class).hasMessageContaining("not valid JSON");
 
-        Files.writeString(file, json.replace("\"byte-level-bpe\"", "\"wordpiece\""));
-        assertThatThrownBy(() -> Tokenizer.load(file)).hasMessageContaining("unknown tokenizer type \"wordpiece\"");
+        Files.writeString(file, json.replace("\"byte-level-bpe\"", "\"unigram\""));
+        assertThatThrownBy(() -> Tokenizer.load(file)).hasMessageContaining("unknown tokenizer type \"unigram\"");
 
         Files.writeString(file, json.replace("\"version\" : 1", "\"version\" : 9"));
         assertThatThrownBy(() -> Tokenizer.load(file)).hasMessageContaining("version 9");

@@ -47,12 +47,19 @@ final class TestData {
         }
     }
 
+    /** GPT-2's vectors. */
     static List<Vector> llamaCppVectors() throws IOException {
-        String inp = Files.readString(resource("llama.cpp/ggml-vocab-gpt-2.gguf.inp"), StandardCharsets.UTF_8);
+        return llamaCppVectors("gpt-2");
+    }
+
+    /** The vectors of {@code llama.cpp-vocab/ggml-vocab-<vocab>.gguf}. */
+    static List<Vector> llamaCppVectors(String vocab) throws IOException {
+        String base = "llama.cpp-vocab/ggml-vocab-" + vocab + ".gguf";
+        String inp = Files.readString(resource(base + ".inp"), StandardCharsets.UTF_8);
         List<String> texts = new ArrayList<>(Arrays.asList(inp.split("\n__ggml_vocab_test__\n", -1)));
         if (!texts.getLast().isEmpty()) throw new IllegalStateException(".inp does not end with the separator");
         texts.removeLast();
-        List<String> lines = Files.readAllLines(resource("llama.cpp/ggml-vocab-gpt-2.gguf.out"), StandardCharsets.UTF_8);
+        List<String> lines = Files.readAllLines(resource(base + ".out"), StandardCharsets.UTF_8);
         if (lines.size() != texts.size()) {
             throw new IllegalStateException(texts.size() + " inputs but " + lines.size() + " outputs");
         }
