@@ -3,15 +3,24 @@ package dev.moxing.llm;
 import dev.moxing.llm.eval.Perplexity;
 import dev.moxing.llm.generate.GenerateOptions;
 import dev.moxing.llm.generate.Generator;
+import dev.moxing.gguf.GgufFile;
+import dev.moxing.llm.format.GgufModel;
+import dev.moxing.llm.format.HfModel;
+import dev.moxing.llm.format.Llama2cCheckpoint;
+import dev.moxing.llm.format.ModelFiles;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.llm.train.Checkpoint;
 import dev.moxing.tokenizer.ByteLevelBpe;
 import dev.moxing.tokenizer.CharTokenizer;
+import dev.moxing.tokenizer.GgufTokenizers;
+import dev.moxing.tokenizer.Llama2cTokenizer;
 import dev.moxing.tokenizer.Tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -43,10 +52,51 @@ public final class LanguageModel {
         model.eval();
     }
 
-    /** Reads a model directory written by {@code moxing train gpt} (config, weights, tokenizer). */
-    public static LanguageModel load(Path dir) throws IOException {
-        Checkpoint.Loaded loaded = Checkpoint.loadModel(dir);
-        return new LanguageModel(loaded.model(), loaded.tokenizer(), dir);
+    /**
+     * Reads a model and its tokenizer from any supported source: a directory written by
+     * {@code moxing train gpt}, a GGUF file (weights memory-mapped, tokenizer from its metadata),
+     * a Hugging Face directory (config.json, safetensors, tokenizer.json) or a llama2.c
+     * checkpoint (with {@code tokenizer.bin} or {@code tok<vocab>.bin} beside it).
+     */
+    public static LanguageModel load(Path path) throws IOException {
+        return load(path, 0);
+    }
+
+    /** As {@link #load(Path)}; {@code context} > 0 sets the context length (and KV cache size) where the format allows. */
+    public static LanguageModel load(Path path, int context) throws IOException {
+        return switch (ModelFiles.kind(path)) {
+            case MOXING_CHECKPOINT -> {
+                Checkpoint.Loaded loaded = Checkpoint.loadModel(path);
+                yield new LanguageModel(loaded.model(), loaded.tokenizer(), path);
+            }
+            case GGUF -> {
+                GgufFile f = GgufFile.open(path);
+                yield checked(GgufModel.load(f, context), GgufTokenizers.load(f), path);
+            }
+            case HUGGING_FACE -> checked(HfModel.load(path, context), Tokenizer.load(path), path);
+            case LLAMA2C -> {
+                Transformer m = Llama2cCheckpoint.load(path);
+                yield checked(m, Llama2cTokenizer.load(llama2cTokenizer(path, m.config().vocabSize()), m.config().vocabSize()), path);
+            }
+        };
+    }
+
+    private static Path llama2cTokenizer(Path model, int vocab) throws IOException {
+        Path dir = model.toAbsolutePath().getParent();
+        for (String name : new String[] {"tokenizer.bin", "tok" + vocab + ".bin"}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) return p;
+        }
+        throw new NoSuchFileException(model + ": a llama2.c checkpoint needs its tokenizer beside it (tokenizer.bin or tok"
+                + vocab + ".bin in " + dir + ")");
+    }
+
+    private static LanguageModel checked(Transformer model, Tokenizer tokenizer, Path path) throws IOException {
+        if (tokenizer.vocabSize() != model.config().vocabSize()) {
+            throw new IOException(path + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocabulary is "
+                    + model.config().vocabSize());
+        }
+        return new LanguageModel(model, tokenizer, path);
     }
 
     /** A model in memory (e.g. one just trained). */
@@ -80,8 +130,9 @@ public final class LanguageModel {
     public String generate(String prompt, GenerateOptions options, Consumer<String> onText, IntConsumer onToken) {
         int[] ids = encodePrompt(prompt);
         int context = model.config().contextLength();
-        int stopToken = endOfText();
-        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText);
+        int[] stopTokens = stopTokens();
+        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText,
+                tokenizer.decode(ids).isEmpty());
         Generator generator = new Generator(model);
         int[] history = ids;
         int remaining = options.maxTokens();
@@ -97,7 +148,7 @@ public final class LanguageModel {
                 onToken.accept(t);
                 stream.accept(t);
             };
-            int[] fresh = generator.generate(window, o, stopToken, sink, t -> stream.stopped());
+            int[] fresh = generator.generate(window, o, stopTokens, sink, t -> stream.stopped());
             int[] grown = Arrays.copyOf(history, history.length + fresh.length);
             System.arraycopy(fresh, 0, grown, history.length, fresh.length);
             history = grown;
@@ -128,11 +179,25 @@ public final class LanguageModel {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the prompt cannot be encoded with this model's tokenizer: " + e.getMessage(), e);
         }
+        if (tokenizer.addsBos() && tokenizer.bosId().isPresent()) {
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = tokenizer.bosId().getAsInt();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            return withBos;
+        }
         if (ids.length > 0) return ids;
+        if (tokenizer.bosId().isPresent()) return new int[] {tokenizer.bosId().getAsInt()};
         if (endOfText() >= 0) return new int[] {endOfText()};
         if (tokenizer instanceof CharTokenizer c && c.idOf('\n').isPresent()) return new int[] {c.idOf('\n').getAsInt()};
         int[] newline = tokenizer.encode("\n");
         return newline.length == 1 ? newline : new int[] {0};
+    }
+
+    /** The ids that end generation: the vocabulary's end-of-sequence/turn ids, or GPT-2's end-of-text. */
+    private int[] stopTokens() {
+        int[] eos = tokenizer.eosIds();
+        if (eos.length > 0) return eos;
+        return endOfText() >= 0 ? new int[] {endOfText()} : new int[0];
     }
 
     private int endOfText() {
@@ -160,7 +225,11 @@ public final class LanguageModel {
         private int emitted;                                    // chars of text passed to out
         private boolean stopped;
 
-        TextStream(Tokenizer tokenizer, List<String> stops, Consumer<String> out) {
+        /** Whether the next token starts the text (SentencePiece then drops its space prefix). */
+        private boolean atStart;
+
+        TextStream(Tokenizer tokenizer, List<String> stops, Consumer<String> out, boolean atStart) {
+            this.atStart = atStart;
             this.tokenizer = tokenizer;
             this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
             this.out = out;
@@ -172,17 +241,15 @@ public final class LanguageModel {
 
         void accept(int id) {
             if (stopped) return;
-            if (tokenizer instanceof ByteLevelBpe bpe) {
-                pendingBytes.writeBytes(bpe.tokenBytes(id));
-                byte[] b = pendingBytes.toByteArray();
-                int complete = completeUtf8Prefix(b);
-                if (complete == 0) return;
-                text.append(new String(b, 0, complete, StandardCharsets.UTF_8));
-                pendingBytes.reset();
-                pendingBytes.write(b, complete, b.length - complete);
-            } else {
-                text.append(tokenizer.decode(new int[] {id}));
-            }
+            // Bytes, not text: a character may span tokens (byte-level and byte-fallback tokens).
+            pendingBytes.writeBytes(atStart ? tokenizer.decodeBytes(new int[] {id}) : tokenizer.tokenBytes(id));
+            atStart = false;
+            byte[] b = pendingBytes.toByteArray();
+            int complete = completeUtf8Prefix(b);
+            if (complete == 0) return;
+            text.append(new String(b, 0, complete, StandardCharsets.UTF_8));
+            pendingBytes.reset();
+            pendingBytes.write(b, complete, b.length - complete);
             flush(false);
         }
 

@@ -189,12 +189,14 @@ public final class GgufTokenizers {
         return new SpecialIds(bos, eos, unk, pad, stop.stream().mapToInt(Integer::intValue).toArray(), addBos, addEos);
     }
 
-    /** {@code tokenizer.ggml.<name>}, or -1 when absent; throws naming key and value when outside the vocabulary. */
+    /** {@code tokenizer.ggml.<name>}, or -1 when absent (or written as -1); throws naming key and value when outside the vocabulary. */
     private static int id(GgufFile f, String name, int n) throws IOException {
         String key = PREFIX + name;
         if (!f.has(key)) return -1;
         Object raw = f.value(key).value();
         long id = raw instanceof Number num ? num.longValue() : Long.MIN_VALUE;
+        // llama.cpp writes "no such token" as -1, which a uint32 key stores as 4294967295.
+        if (id == -1 || id == 0xFFFF_FFFFL) return -1;
         if (id < 0 || id >= n) {
             throw new GgufFormatException(f.path(), "key '" + key + "' = " + f.value(key).describe()
                     + " is not a token id: the vocabulary has " + n + " tokens");

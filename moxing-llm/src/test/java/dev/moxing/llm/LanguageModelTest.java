@@ -63,14 +63,14 @@ class LanguageModelTest {
         // 256 single-byte tokens and no merges: every CJK character is three tokens.
         ByteLevelBpe bytes = ByteLevelBpe.train("春眠不覺曉", 257, List.of(ByteLevelBpe.END_OF_TEXT));
         List<String> pieces = new ArrayList<>();
-        var stream = new LanguageModel.TextStream(bytes, List.of(), pieces::add);
+        var stream = new LanguageModel.TextStream(bytes, List.of(), pieces::add, false);
         for (int id : bytes.encode("春眠a")) stream.accept(id);
         assertThat(pieces).containsExactly("春", "眠", "a");
         assertThat(stream.finish()).isEqualTo("春眠a");
 
         // A stop string split across tokens and characters is still caught, and nothing of it is emitted.
         List<String> out = new ArrayList<>();
-        var stopping = new LanguageModel.TextStream(bytes, List.of("不覺"), out::add);
+        var stopping = new LanguageModel.TextStream(bytes, List.of("不覺"), out::add, false);
         for (int id : bytes.encode("春眠不覺曉")) {
             stopping.accept(id);
             if (stopping.stopped()) break;

@@ -24,6 +24,12 @@ public final class Generator {
      */
     public int[] generate(int[] prompt, GenerateOptions options, int stopToken, IntConsumer onToken,
                           java.util.function.IntPredicate shouldStop) {
+        return generate(prompt, options, stopToken < 0 ? new int[0] : new int[] {stopToken}, onToken, shouldStop);
+    }
+
+    /** As above, stopping at any of {@code stopTokens} (end-of-sequence, end-of-turn, …). */
+    public int[] generate(int[] prompt, GenerateOptions options, int[] stopTokens, IntConsumer onToken,
+                          java.util.function.IntPredicate shouldStop) {
         if (prompt.length == 0) throw new IllegalArgumentException("generate: the prompt needs at least one token");
         int context = model.config().contextLength();
         int budget = Math.min(options.maxTokens(), context - prompt.length);
@@ -40,7 +46,7 @@ public final class Generator {
             for (int step = 0; step < budget; step++) {
                 float[] last = logits.select(1, logits.size(1) - 1).toFloatArray();     // (V)
                 int next = sampler.next(last, history, len);
-                if (next == stopToken) break;
+                if (contains(stopTokens, next)) break;
                 history[len++] = next;
                 if (onToken != null) onToken.accept(next);
                 if (shouldStop != null && shouldStop.test(next)) break;
@@ -48,6 +54,11 @@ public final class Generator {
             }
         }
         return java.util.Arrays.copyOfRange(history, prompt.length, len);
+    }
+
+    private static boolean contains(int[] ids, int id) {
+        for (int x : ids) if (x == id) return true;
+        return false;
     }
 
     /** The same greedy decoding without a cache: re-runs the whole prefix per token (for tests and comparison). */

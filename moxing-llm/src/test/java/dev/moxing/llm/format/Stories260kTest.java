@@ -1,5 +1,6 @@
 package dev.moxing.llm.format;
 
+import dev.moxing.llm.LanguageModel;
 import dev.moxing.llm.generate.Generator;
 import dev.moxing.llm.generate.GenerateOptions;
 import dev.moxing.gguf.GgufFile;
@@ -45,5 +46,27 @@ class Stories260kTest {
         Transformer model = GgufModel.load(GgufFile.open(DIR.resolve("stories260K.gguf")), 512);
         assertThat(model.config().rotaryPairs()).isEqualTo(TransformerConfig.RotaryPairs.ADJACENT);
         assertGreedyMatches(model);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"stories260K.bin", "stories260K.gguf"})
+    void languageModelPrintsTheReferenceText(String file) throws Exception {
+        LanguageModel lm = LanguageModel.load(DIR.resolve(file), 512);
+        StringBuilder streamed = new StringBuilder();
+        String text = lm.generate("", GenerateOptions.greedy(256), streamed::append);
+        assertThat(text).isEqualTo(Files.readString(DIR.resolve("greedy_t0_n256.txt")));
+        assertThat(streamed.toString()).isEqualTo(text);
+    }
+
+    @Test
+    void llama2cAndGgufTokenizersAgree() throws Exception {
+        var bin = dev.moxing.tokenizer.Llama2cTokenizer.load(DIR.resolve("tok512.bin"), 512);
+        var gguf = dev.moxing.tokenizer.GgufTokenizers.load(DIR.resolve("stories260K.gguf"));
+        for (String s : new String[] {"Once upon a time, there was a little girl named Lily.", "  Hello\n\nworld ü ☃ 😀!", ""}) {
+            assertThat(bin.encode(s)).as(s).containsExactly(gguf.encode(s));
+            assertThat(bin.decode(bin.encode(s))).isEqualTo(gguf.decode(gguf.encode(s)));
+        }
+        assertThat(bin.bosId()).hasValue(1);
+        assertThat(bin.eosIds()).containsExactly(2);
     }
 }
