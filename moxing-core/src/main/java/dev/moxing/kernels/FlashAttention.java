@@ -35,6 +35,10 @@ public final class FlashAttention {
                                int b, int h, int hkv, int tq, int tk, int kvRows, int d, boolean causal) {
         int group = h / hkv;
         float scale = (float) (1 / Math.sqrt(d));
+        if (tq <= FEW_QUERIES) {
+            forwardFewQueries(q, k, v, out, lse, b, h, hkv, tq, tk, kvRows, d, causal, scale);
+            return;
+        }
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
             float[] s = new float[BR * BC];
             float[] m = new float[BR], l = new float[BR];
@@ -47,6 +51,52 @@ public final class FlashAttention {
                     for (int i0 = 0; i0 < tq; i0 += BR) {
                         int br = Math.min(BR, tq - i0);
                         forwardTile(q, k, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, s, m, l);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Up to this many query rows (token-by-token decoding), attention runs row by row without GEMM tiles. */
+    private static final int FEW_QUERIES = 4;
+
+    /**
+     * Decoding: one query row per head against the cache. Scores are dot products, the softmax is
+     * exact (max first, then one pass of exponentials), and the output accumulates p_j · v_j; no
+     * tile packing, which would cost more than the arithmetic for a single row.
+     */
+    private static void forwardFewQueries(float[] q, float[] k, float[] v, float[] out, float[] lse,
+                                          int b, int h, int hkv, int tq, int tk, int kvRows, int d, boolean causal,
+                                          float scale) {
+        int group = h / hkv, shift = tk - tq;
+        WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
+            float[] s = new float[tk];
+            for (int g = g0; g < g1; g++) {
+                int bi = g / hkv, kh = g % hkv;
+                int kvOff = (bi * hkv + kh) * kvRows * d;
+                for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
+                    for (int r = 0; r < tq; r++) {
+                        int qo = ((bi * h + hh) * tq + r) * d;
+                        int limit = causal ? Math.max(0, Math.min(tk, r + shift + 1)) : tk;
+                        float mx = Float.NEGATIVE_INFINITY;
+                        for (int j = 0; j < limit; j++) {
+                            s[j] = scale * VectorReductions.dot(q, qo, k, kvOff + j * d, d);
+                            mx = Math.max(mx, s[j]);
+                        }
+                        java.util.Arrays.fill(out, qo, qo + d, 0f);
+                        int li = (bi * h + hh) * tq + r;
+                        if (limit == 0) {
+                            lse[li] = Float.NEGATIVE_INFINITY;
+                            continue;
+                        }
+                        float sum = 0;
+                        for (int j = 0; j < limit; j++) {
+                            float p = (float) Math.exp(s[j] - mx);
+                            sum += p;
+                            VectorOps.scaleAdd(v, kvOff + j * d, p, out, qo, d);
+                        }
+                        VectorOps.mulScalar(out, qo, 1f / sum, out, qo, d);
+                        lse[li] = (float) (mx + Math.log(sum));
                     }
                 }
             }

@@ -28,7 +28,7 @@ public final class FeedForward extends Module {
     public Tensor forward(Tensor x) { // (B, T, C) → (B, T, C)
         Tensor h = kind == TransformerConfig.Mlp.GELU
                 ? up.forward(x).geluTanh()
-                : gate.forward(x).silu().mul(up.forward(x));
+                : SwiGlu.apply(gate.forward(x), up.forward(x));
         return drop.forward(down.forward(h));
     }
 }
