@@ -30,8 +30,14 @@ public final class WorkerPool {
     }
 
     private static final WorkerPool SHARED = new WorkerPool(configuredThreads());
-    /** Spin-wait iterations before an idle worker parks: a training step issues jobs microseconds apart. */
-    private static final int SPINS = Integer.getInteger("moxing.pool.spins", 2_000);
+    /**
+     * How long an idle worker spins before it parks, in microseconds. Training steps and token
+     * decoding issue jobs microseconds apart, and waking a parked thread costs tens of
+     * microseconds on a virtual machine (more than many of those jobs take); spinning for a
+     * fixed time, not a fixed count, keeps workers awake across the serial stretches between
+     * kernels while still parking them within a fraction of a millisecond when the pool is idle.
+     */
+    private static final long SPIN_NANOS = 1000L * Long.getLong("moxing.pool.spinMicros", 300L);
 
     private final int threads;
     private final Worker[] workers;
@@ -206,11 +212,17 @@ public final class WorkerPool {
                     j = null;
                     continue;
                 }
-                // Spin briefly: kernels are often called back to back (layer after layer).
+                // Spin a while: kernels are often called back to back (layer after layer).
+                long spinStart = System.nanoTime();
                 int spins = 0;
+                boolean spinning = true;
                 while ((j = job) == null || j.id == last) {
-                    if (spins++ < SPINS) Thread.onSpinWait();
-                    else LockSupport.park(this);
+                    if (spinning) {
+                        Thread.onSpinWait();
+                        if ((++spins & 63) == 0 && System.nanoTime() - spinStart > SPIN_NANOS) spinning = false;
+                    } else {
+                        LockSupport.park(this);
+                    }
                 }
             }
         }
