@@ -166,18 +166,17 @@ public final class QuantMatmul {
     }
 
     /**
-     * Sum of the lanes in a fixed order (fold by halves), so interpreted and compiled code agree:
-     * reduceLanes(ADD) leaves its order unspecified and did differ between the two.
+     * Lane sums use a fixed order (fold by halves), so interpreted and compiled code agree:
+     * reduceLanes(ADD) leaves its order unspecified and did differ between the two. The fold is
+     * written out inside each kernel rather than in a helper: once C2 compiles such a helper on
+     * its own it stops inlining it into large kernels, the vector argument is then boxed, and
+     * the reduction cost more than the dot product it finishes.
      */
     @SuppressWarnings("unchecked")
     private static final VectorShuffle<Float>[] FOLD = java.util.stream.IntStream
             .iterate(L / 2, h -> h >= 1, h -> h / 2).mapToObj(h -> VectorShuffle.iota(F, h, 1, true))
             .toArray(VectorShuffle[]::new);
 
-    private static float hsum(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
-        return v.lane(0);
-    }
 
     /** Plain dot of x[xo, xo + n) with a[0, n); two accumulators to cover the FMA latency. */
     static float dot(float[] x, int xo, float[] a, int n) {
@@ -188,7 +187,9 @@ public final class QuantMatmul {
             acc1 = FloatVector.fromArray(F, a, i + L).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
         }
         for (; i <= n - L; i += L) acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-        float s = hsum(acc0.add(acc1));
+        FloatVector r = acc0.add(acc1);
+        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(a[i], x[xo + i], s);
         return s;
     }
@@ -203,7 +204,9 @@ public final class QuantMatmul {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
         }
-        float s = hsum(acc0.add(acc1));
+        FloatVector r = acc0.add(acc1);
+        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(w.get(Blocks.F32, o + 4L * i), x[xo + i], s);
         return s;
     }
@@ -221,7 +224,9 @@ public final class QuantMatmul {
             v = v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             acc = v.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float s = hsum(acc);
+        FloatVector r = acc;
+        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(Blocks.f16(w, o + 2L * i), x[xo + i], s);
         return s;
     }
@@ -233,7 +238,9 @@ public final class QuantMatmul {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, o + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             acc = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float s = hsum(acc);
+        FloatVector r = acc;
+        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(Float.intBitsToFloat(w.get(Blocks.I16, o + 2L * i) << 16), x[xo + i], s);
         return s;
     }
@@ -249,7 +256,9 @@ public final class QuantMatmul {
             }
             acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
         }
-        return hsum(acc);
+        FloatVector r = acc;
+        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        return r.lane(0);
     }
 
     /** Per block of 18 bytes: d (f16), 16 bytes of nibbles (low: elements 0..15, high: 16..31), offset 8. */
@@ -267,7 +276,9 @@ public final class QuantMatmul {
             }
             acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
         }
-        return hsum(acc);
+        FloatVector r = acc;
+        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        return r.lane(0);
     }
 
     /** {@link #dotF32} for rows o, o+r, o+2r, o+3r into y[yo..yo+3]. */
@@ -290,10 +301,17 @@ public final class QuantMatmul {
             for (int k = 0; k < 4; k++) y[yo + k] = dotF32(x, xo, w, o + k * r, n);
             return;
         }
-        y[yo] = hsum(a0.add(b0));
-        y[yo + 1] = hsum(a1.add(b1));
-        y[yo + 2] = hsum(a2.add(b2));
-        y[yo + 3] = hsum(a3.add(b3));
+        FloatVector r0 = a0.add(b0), r1 = a1.add(b1), r2 = a2.add(b2), r3 = a3.add(b3);
+        for (VectorShuffle<Float> f : FOLD) {
+            r0 = r0.add(r0.rearrange(f));
+            r1 = r1.add(r1.rearrange(f));
+            r2 = r2.add(r2.rearrange(f));
+            r3 = r3.add(r3.rearrange(f));
+        }
+        y[yo] = r0.lane(0);
+        y[yo + 1] = r1.lane(0);
+        y[yo + 2] = r2.lane(0);
+        y[yo + 3] = r3.lane(0);
     }
 
     /** {@link #dotQ8_0} for four rows r bytes apart. */
@@ -314,10 +332,17 @@ public final class QuantMatmul {
             a2 = s2.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 2 * r)), a2);
             a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
         }
-        y[yo] = hsum(a0);
-        y[yo + 1] = hsum(a1);
-        y[yo + 2] = hsum(a2);
-        y[yo + 3] = hsum(a3);
+        FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
+        for (VectorShuffle<Float> f : FOLD) {
+            r0 = r0.add(r0.rearrange(f));
+            r1 = r1.add(r1.rearrange(f));
+            r2 = r2.add(r2.rearrange(f));
+            r3 = r3.add(r3.rearrange(f));
+        }
+        y[yo] = r0.lane(0);
+        y[yo + 1] = r1.lane(0);
+        y[yo + 2] = r2.lane(0);
+        y[yo + 3] = r3.lane(0);
     }
 
     /** {@link #dotQ4_0} for four rows r bytes apart. */
@@ -346,9 +371,16 @@ public final class QuantMatmul {
             a2 = s2.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 2 * r)), a2);
             a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
         }
-        y[yo] = hsum(a0);
-        y[yo + 1] = hsum(a1);
-        y[yo + 2] = hsum(a2);
-        y[yo + 3] = hsum(a3);
+        FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
+        for (VectorShuffle<Float> f : FOLD) {
+            r0 = r0.add(r0.rearrange(f));
+            r1 = r1.add(r1.rearrange(f));
+            r2 = r2.add(r2.rearrange(f));
+            r3 = r3.add(r3.rearrange(f));
+        }
+        y[yo] = r0.lane(0);
+        y[yo + 1] = r1.lane(0);
+        y[yo + 2] = r2.lane(0);
+        y[yo + 3] = r3.lane(0);
     }
 }
