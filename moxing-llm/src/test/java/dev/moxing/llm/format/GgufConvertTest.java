@@ -249,6 +249,21 @@ class GgufConvertTest {
                 .hasMessageContaining("random:stories1B").hasMessageContaining("random:stories15M");
     }
 
+    /** Memory-mapped F16 weights (Hugging Face half-precision files) are decoded a chunk of rows at a time. */
+    @Test
+    void rowsOfMappedHalfPrecisionWeights() {
+        float[] values = new float[6 * 4];
+        for (int i = 0; i < values.length; i++) values[i] = i * 0.25f - 2;
+        MemorySegment f16 = MemorySegment.ofArray(new byte[values.length * 2]);
+        Quantize.row(dev.moxing.tensor.DType.F16, values, 0, values.length, f16, 0);
+        Tensor t = Tensor.fromSegment(f16, dev.moxing.tensor.DType.F16, 6, 4);
+        float[] rows = new float[8];
+        LlamaExport.rows(t).read(3, 2, rows, 0);
+        assertThat(rows).containsExactly(java.util.Arrays.copyOfRange(values, 12, 20));
+        LlamaExport.rows(t.narrow(0, 2, 4)).read(1, 2, rows, 0);
+        assertThat(rows).containsExactly(java.util.Arrays.copyOfRange(values, 12, 20));
+    }
+
     static void assertSameLogits(Transformer expected, Transformer actual, int vocab) {
         expected.eval();
         actual.eval();
