@@ -1,0 +1,80 @@
+package dev.moxing.cli;
+
+import dev.moxing.gguf.GgmlType;
+import dev.moxing.gguf.GgufFile;
+import dev.moxing.gguf.GgufValue;
+import dev.moxing.gguf.GgufWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code moxing convert}: a conversion, and bad input refused with one line, exit 1 and no file left behind. */
+class ConvertCommandTest {
+    static final Path MODELS = Path.of("..", "moxing-llm", "src", "test", "resources", "models", "stories260K");
+
+    @TempDir
+    Path tmp;
+
+    private static String[] run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new String[] {Integer.toString(rc), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void convertsLlama2cToQ8_0() throws IOException {
+        Path out = tmp.resolve("s.gguf");
+        String[] r = run("convert", MODELS.resolve("stories260K.bin").toString(), out.toString(), "--type", "q8_0");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("wrote " + out).contains("Q8_0=");
+        GgufFile f = GgufFile.open(out);
+        assertThat(f.integer("general.file_type")).isEqualTo(7);
+        assertThat(f.tensors().get("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q8_0);
+        assertThat(f.string("general.name")).isEqualTo("stories260K");
+    }
+
+    @Test
+    void badInputIsOneLineExitOneAndNoFile() throws IOException {
+        String bin = MODELS.resolve("stories260K.bin").toString();
+        Path out = tmp.resolve("out.gguf");
+        assertRefused(run("convert", bin, out.toString(), "--type", "q3_k"), "q3_k");
+        assertRefused(run("convert", tmp.resolve("nope.bin").toString(), out.toString()), "nope.bin");
+        assertRefused(run("convert", bin, tmp.resolve("missing/out.gguf").toString()), "missing");
+        assertRefused(run("convert", "random:stories15M", out.toString()), "--vocab");
+
+        Path gpt2 = tmp.resolve("gpt2.gguf");
+        GgufWriter w = new GgufWriter();
+        w.put("general.architecture", GgufValue.of("gpt2"));
+        w.addTensor("token_embd.weight", GgmlType.F32, new int[] {4, 32}, MemorySegment.ofArray(new byte[512]));
+        w.write(gpt2);
+        assertRefused(run("convert", gpt2.toString(), out.toString()), "gpt2.gguf");
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("gpt2.gguf");
+        }
+    }
+
+    private static void assertRefused(String[] r, String named) {
+        assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
+        assertThat(r[2]).startsWith("moxing: ").contains(named);
+        assertThat(r[2].lines().count()).as(r[2]).isEqualTo(1);
+    }
+}
