@@ -91,8 +91,25 @@ public final class GenerateBenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "tg%d %.1f tokens/s (runs %s)%n", genTokens, tg, rates(tgRate));
             out.printf(Locale.ROOT, "weight bandwidth in tg: %.1f GB/s; machine copy bandwidth (read+write, 1 thread): %.1f GB/s%n",
                     weightBytes * tg / 1e9, copy);
+            long file = java.nio.file.Files.isRegularFile(model) ? java.nio.file.Files.size(model) : 0;
+            long kv = 2L * c.layers() * c.kvHeads() * c.headDim() * c.contextLength() * Float.BYTES;
+            out.printf(Locale.ROOT, "memory: resident %.1f MB (peak %.1f MB), file %.1f MB, KV cache %.1f MB (context %d), Java heap used %.1f MB%n",
+                    procStatus("VmRSS") / 1e6, procStatus("VmHWM") / 1e6, file / 1e6, kv / 1e6, c.contextLength(),
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
         }
         return 0;
+    }
+
+    /** A size field of /proc/self/status in bytes (Linux), or -1. */
+    private static long procStatus(String field) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (Exception ignored) {
+            // not Linux: no figure
+        }
+        return -1;
     }
 
     private static double pp(Transformer m, int[] prompt) {
