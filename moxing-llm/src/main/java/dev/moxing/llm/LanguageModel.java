@@ -1,6 +1,7 @@
 package dev.moxing.llm;
 
 import dev.moxing.llm.eval.Perplexity;
+import dev.moxing.llm.generate.Completion;
 import dev.moxing.llm.generate.GenerateOptions;
 import dev.moxing.llm.generate.Generator;
 import dev.moxing.gguf.GgufFile;
@@ -129,33 +130,71 @@ public final class LanguageModel {
     /** As {@link #generate(String, GenerateOptions, Consumer)}, also passing each new token id to {@code onToken}. */
     public String generate(String prompt, GenerateOptions options, Consumer<String> onText, IntConsumer onToken) {
         int[] ids = encodePrompt(prompt);
+        return run(ids, options, onText, onToken, new Generator(model), tokenizer.decode(ids).isEmpty()).text();
+    }
+
+    /** As {@link #generate(String, GenerateOptions, Consumer)}, returning the tokens, their log-probabilities and why it stopped. */
+    public Completion complete(String prompt, GenerateOptions options, Consumer<String> onText) {
+        int[] ids = encodePrompt(prompt);
+        return run(ids, options, onText, null, new Generator(model), tokenizer.decode(ids).isEmpty());
+    }
+
+    /**
+     * The low-level form: continues {@code promptIds} exactly as given (no BOS is added) with a
+     * generator of the caller's, e.g. {@link Generator#keepingCache} for a conversation that re-sends
+     * its history. The continuation is decoded as a text of its own (SentencePiece drops the space
+     * it prefixes to the first word), as a chat reply is.
+     */
+    public Completion complete(int[] promptIds, GenerateOptions options, Consumer<String> onText, IntConsumer onToken,
+                               Generator generator) {
+        if (promptIds.length == 0) throw new IllegalArgumentException("complete: the prompt needs at least one token");
+        return run(promptIds, options, onText, onToken, generator, true);
+    }
+
+    private Completion run(int[] ids, GenerateOptions options, Consumer<String> onText, IntConsumer onToken,
+                           Generator generator, boolean atStart) {
         int context = model.config().contextLength();
         int[] stopTokens = stopTokens();
-        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText,
-                tokenizer.decode(ids).isEmpty());
-        Generator generator = new Generator(model);
+        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText, atStart);
         int[] history = ids;
+        float[] logprobs = new float[0];
         int remaining = options.maxTokens();
+        boolean endToken = false;
         for (int pass = 0; remaining > 0 && !stream.stopped(); pass++) {
             // The first pass keeps as much prompt as fits; later passes keep half a window, leaving
             // the other half for new tokens, so re-reading the prefix costs at most one pass in two.
             int keep = Math.min(history.length, pass == 0 ? context - 1 : Math.max(1, context / 2));
-            int[] window = Arrays.copyOfRange(history, history.length - keep, history.length);
+            int from = history.length - keep;
+            int[] window = Arrays.copyOfRange(history, from, history.length);
             int budget = Math.min(remaining, context - keep);
-            GenerateOptions o = new GenerateOptions(budget, options.temperature(), options.topK(), options.topP(),
-                    options.repetitionPenalty(), options.seed() + 0x9E3779B97F4A7C15L * pass, options.stop());
+            GenerateOptions o = options.withMaxTokens(budget).withSeed(options.seed() + 0x9E3779B97F4A7C15L * pass);
             IntConsumer sink = onToken == null ? stream::accept : t -> {
                 onToken.accept(t);
                 stream.accept(t);
             };
-            int[] fresh = generator.generate(window, o, stopTokens, sink, t -> stream.stopped());
-            int[] grown = Arrays.copyOf(history, history.length + fresh.length);
-            System.arraycopy(fresh, 0, grown, history.length, fresh.length);
-            history = grown;
-            remaining -= fresh.length;
-            if (fresh.length < budget) break; // end-of-text or a stop string
+            Generator.Result r = generator.run(window, Math.max(0, ids.length - from), o, stopTokens, sink, t -> stream.stopped());
+            history = concat(history, r.tokens());
+            logprobs = concat(logprobs, r.logprobs());
+            remaining -= r.tokens().length;
+            endToken = r.endToken();
+            if (r.tokens().length < budget) break; // end-of-text or a stop string
         }
-        return stream.finish();
+        String text = stream.finish();
+        Completion.StopReason why = stream.stopped() ? Completion.StopReason.STOP_STRING
+                : endToken ? Completion.StopReason.END_TOKEN : Completion.StopReason.LENGTH;
+        return new Completion(Arrays.copyOfRange(history, ids.length, history.length), text, logprobs, why);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     /** Mean NLL and perplexity of {@code text} (sliding window, stride half the context). */
