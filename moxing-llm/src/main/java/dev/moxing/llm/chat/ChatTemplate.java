@@ -92,6 +92,11 @@ public final class ChatTemplate {
         return new ChatTemplate(FALLBACK, "moxing's fallback chat format", bosToken, eosToken, true);
     }
 
+    /** The fallback format with a tokenizer's BOS and EOS text. */
+    public static ChatTemplate fallback(Tokenizer tokenizer) {
+        return fallback(bosText(tokenizer), eosText(tokenizer));
+    }
+
     /** The template in a GGUF file's {@code tokenizer.chat_template}, with the tokenizer's BOS and EOS text. */
     public static Optional<ChatTemplate> fromGguf(GgufFile f, Tokenizer tokenizer) throws IOException {
         String t = f.string("tokenizer.chat_template", null);
