@@ -66,7 +66,10 @@ public final class ChatTemplate {
             "<|start_header_id|>", "<|end|>", "<|user|>", "<|endoftext|>", "<end_of_turn>", "<start_of_turn>",
             "[INST]", "<|end_of_turn|>", "<|END_OF_TURN_TOKEN|>");
 
-    private static final Jinjava JINJAVA = newJinjava();
+    /** Built on first render, not when a model is loaded: Jinjava takes a while to start. */
+    private static final class Engine {
+        static final Jinjava JINJAVA = newJinjava();
+    }
 
     private final String template;
     private final String source;
@@ -194,7 +197,7 @@ public final class ChatTemplate {
         context.put("eos_token", eosToken);
         RenderResult r;
         try {
-            r = JINJAVA.renderForResult(pythonisms(template), context);
+            r = Engine.JINJAVA.renderForResult(pythonisms(template), context);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("chat template (" + source + ") failed: " + reason(e), e);
         }
