@@ -13,9 +13,15 @@ import java.util.Properties;
         versionProvider = Main.Version.class,
         description = "Moxing (模型): define, train, evaluate and run neural networks in pure Java.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, dev.moxing.cli.llm.GenerateCommand.class,
-                dev.moxing.cli.llm.TokenizeCommand.class, dev.moxing.cli.llm.ConvertCommand.class, InspectCommand.class, ExampleCommand.class, BenchCommand.class,
+                dev.moxing.cli.llm.ChatCommand.class, dev.moxing.cli.llm.TokenizeCommand.class, dev.moxing.cli.llm.ConvertCommand.class,
+                InspectCommand.class, ExampleCommand.class, BenchCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    static {
+        // Jinjava (chat templates) logs through SLF4J; with no logging backend, SLF4J would print a
+        // three-line warning into every chat. The command line has nothing to log that way.
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -34,7 +34,7 @@ class MainTest {
         for (String[] args : new String[][] {{"--help"}, {"example", "--help"}, {"example", "logistic-regression", "--help"},
                 {"bench", "--help"}, {"bench", "gemm", "--help"}, {"bench", "ops", "--help"}, {"demo", "--help"},
                 {"train", "--help"}, {"train", "fashion-mnist", "--help"}, {"train", "gpt", "--help"}, {"eval", "--help"},
-                {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}, {"inspect", "--help"},
+                {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}, {"chat", "--help"}, {"inspect", "--help"},
                 {"tokenize", "--help"}, {"bench", "generate", "--help"}}) {
             String[] r = run(args);
             assertThat(r[0]).as(String.join(" ", args)).isEqualTo("0");

@@ -1,6 +1,9 @@
 package dev.moxing.llm;
 
+import dev.moxing.llm.chat.ChatTemplate;
+import dev.moxing.llm.chat.Message;
 import dev.moxing.llm.eval.Perplexity;
+import dev.moxing.llm.generate.Completion;
 import dev.moxing.llm.generate.GenerateOptions;
 import dev.moxing.llm.generate.Generator;
 import dev.moxing.gguf.GgufFile;
@@ -22,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -44,11 +48,13 @@ public final class LanguageModel {
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final Path dir;
+    private final ChatTemplate chatTemplate; // null: the model carries none
 
-    private LanguageModel(Transformer model, Tokenizer tokenizer, Path dir) {
+    private LanguageModel(Transformer model, Tokenizer tokenizer, Path dir, ChatTemplate chatTemplate) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.dir = dir;
+        this.chatTemplate = chatTemplate;
         model.eval();
     }
 
@@ -67,16 +73,18 @@ public final class LanguageModel {
         return switch (ModelFiles.kind(path)) {
             case MOXING_CHECKPOINT -> {
                 Checkpoint.Loaded loaded = Checkpoint.loadModel(path);
-                yield new LanguageModel(loaded.model(), loaded.tokenizer(), path);
+                yield new LanguageModel(loaded.model(), loaded.tokenizer(), path, null);
             }
             case GGUF -> {
                 GgufFile f = GgufFile.open(path);
-                yield checked(GgufModel.load(f, context), GgufTokenizers.load(f), path);
+                Tokenizer t = GgufTokenizers.load(f);
+                yield checked(GgufModel.load(f, context), t, path, ChatTemplate.fromGguf(f, t).orElse(null));
             }
-            case HUGGING_FACE -> checked(HfModel.load(path, context), Tokenizer.load(path), path);
+            case HUGGING_FACE -> checked(HfModel.load(path, context), Tokenizer.load(path), path,
+                    ChatTemplate.fromHuggingFace(path).orElse(null));
             case LLAMA2C -> {
                 Transformer m = Llama2cCheckpoint.load(path);
-                yield checked(m, Llama2cTokenizer.load(llama2cTokenizer(path, m.config().vocabSize()), m.config().vocabSize()), path);
+                yield checked(m, Llama2cTokenizer.load(llama2cTokenizer(path, m.config().vocabSize()), m.config().vocabSize()), path, null);
             }
         };
     }
@@ -91,12 +99,12 @@ public final class LanguageModel {
                 + vocab + ".bin in " + dir + ")");
     }
 
-    private static LanguageModel checked(Transformer model, Tokenizer tokenizer, Path path) throws IOException {
+    private static LanguageModel checked(Transformer model, Tokenizer tokenizer, Path path, ChatTemplate chat) throws IOException {
         if (tokenizer.vocabSize() != model.config().vocabSize()) {
             throw new IOException(path + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocabulary is "
                     + model.config().vocabSize());
         }
-        return new LanguageModel(model, tokenizer, path);
+        return new LanguageModel(model, tokenizer, path, chat);
     }
 
     /** A model in memory (e.g. one just trained). */
@@ -105,7 +113,7 @@ public final class LanguageModel {
             throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
                     + " tokens but the model's vocabulary is " + model.config().vocabSize());
         }
-        return new LanguageModel(model, tokenizer, null);
+        return new LanguageModel(model, tokenizer, null, null);
     }
 
     public Transformer model() {
@@ -129,33 +137,121 @@ public final class LanguageModel {
     /** As {@link #generate(String, GenerateOptions, Consumer)}, also passing each new token id to {@code onToken}. */
     public String generate(String prompt, GenerateOptions options, Consumer<String> onText, IntConsumer onToken) {
         int[] ids = encodePrompt(prompt);
+        return run(ids, options, onText, onToken, new Generator(model), tokenizer.decode(ids).isEmpty(), new int[0]).text();
+    }
+
+    /** As {@link #generate(String, GenerateOptions, Consumer)}, returning the tokens, their log-probabilities and why it stopped. */
+    public Completion complete(String prompt, GenerateOptions options, Consumer<String> onText) {
+        int[] ids = encodePrompt(prompt);
+        return run(ids, options, onText, null, new Generator(model), tokenizer.decode(ids).isEmpty(), new int[0]);
+    }
+
+    /**
+     * The low-level form: continues {@code promptIds} exactly as given (no BOS is added) with a
+     * generator of the caller's, e.g. {@link Generator#keepingCache} for a conversation that re-sends
+     * its history. The continuation is decoded as a text of its own (SentencePiece drops the space
+     * it prefixes to the first word), as a chat reply is.
+     */
+    public Completion complete(int[] promptIds, GenerateOptions options, Consumer<String> onText, IntConsumer onToken,
+                               Generator generator) {
+        if (promptIds.length == 0) throw new IllegalArgumentException("complete: the prompt needs at least one token");
+        return run(promptIds, options, onText, onToken, generator, true, new int[0]);
+    }
+
+    private Completion run(int[] ids, GenerateOptions options, Consumer<String> onText, IntConsumer onToken,
+                           Generator generator, boolean atStart, int[] moreStopTokens) {
         int context = model.config().contextLength();
-        int[] stopTokens = stopTokens();
-        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText,
-                tokenizer.decode(ids).isEmpty());
-        Generator generator = new Generator(model);
+        int[] stopTokens = concat(stopTokens(), moreStopTokens);
+        TextStream stream = new TextStream(tokenizer, options.stop(), onText == null ? s -> { } : onText, atStart);
         int[] history = ids;
+        float[] logprobs = new float[0];
         int remaining = options.maxTokens();
+        boolean endToken = false;
         for (int pass = 0; remaining > 0 && !stream.stopped(); pass++) {
             // The first pass keeps as much prompt as fits; later passes keep half a window, leaving
             // the other half for new tokens, so re-reading the prefix costs at most one pass in two.
             int keep = Math.min(history.length, pass == 0 ? context - 1 : Math.max(1, context / 2));
-            int[] window = Arrays.copyOfRange(history, history.length - keep, history.length);
+            int from = history.length - keep;
+            int[] window = Arrays.copyOfRange(history, from, history.length);
             int budget = Math.min(remaining, context - keep);
-            GenerateOptions o = new GenerateOptions(budget, options.temperature(), options.topK(), options.topP(),
-                    options.repetitionPenalty(), options.seed() + 0x9E3779B97F4A7C15L * pass, options.stop());
+            GenerateOptions o = options.withMaxTokens(budget).withSeed(options.seed() + 0x9E3779B97F4A7C15L * pass);
             IntConsumer sink = onToken == null ? stream::accept : t -> {
                 onToken.accept(t);
                 stream.accept(t);
             };
-            int[] fresh = generator.generate(window, o, stopTokens, sink, t -> stream.stopped());
-            int[] grown = Arrays.copyOf(history, history.length + fresh.length);
-            System.arraycopy(fresh, 0, grown, history.length, fresh.length);
-            history = grown;
-            remaining -= fresh.length;
-            if (fresh.length < budget) break; // end-of-text or a stop string
+            Generator.Result r = generator.run(window, Math.max(0, ids.length - from), o, stopTokens, sink, t -> stream.stopped());
+            history = concat(history, r.tokens());
+            logprobs = concat(logprobs, r.logprobs());
+            remaining -= r.tokens().length;
+            endToken = r.endToken();
+            if (r.tokens().length < budget) break; // end-of-text or a stop string
         }
-        return stream.finish();
+        String text = stream.finish();
+        Completion.StopReason why = stream.stopped() ? Completion.StopReason.STOP_STRING
+                : endToken ? Completion.StopReason.END_TOKEN : Completion.StopReason.LENGTH;
+        return new Completion(Arrays.copyOfRange(history, ids.length, history.length), text, logprobs, why);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    // ---- chat -----------------------------------------------------------------------------------
+
+    /** Whether the model carries its own chat template (else {@link #chatTemplate} is the fallback format). */
+    public boolean hasChatTemplate() {
+        return chatTemplate != null;
+    }
+
+    /** The model's chat template, or {@link ChatTemplate#fallback} when it carries none. */
+    public ChatTemplate chatTemplate() {
+        return chatTemplate != null ? chatTemplate : ChatTemplate.fallback(tokenizer);
+    }
+
+    /**
+     * The assistant's reply to a conversation: the messages rendered with {@link #chatTemplate}
+     * (ending where the reply begins), generated until an end-of-sequence id, a turn marker of
+     * the template (as text or as its special token) or one of {@code options.stop()}.
+     */
+    public Completion chat(List<Message> messages, GenerateOptions options, Consumer<String> onText) {
+        return chat(messages, options, onText, new Generator(model));
+    }
+
+    /** As {@link #chat(List, GenerateOptions, Consumer)} with the caller's generator, e.g. one that {@linkplain Generator#keepingCache keeps its cache}. */
+    public Completion chat(List<Message> messages, GenerateOptions options, Consumer<String> onText, Generator generator) {
+        ChatTemplate t = chatTemplate();
+        List<String> stops = new ArrayList<>(options.stop());
+        List<Integer> stopIds = new ArrayList<>();
+        for (String s : t.stopStrings()) {
+            if (!stops.contains(s)) stops.add(s);
+            int[] ids = tokenizer.encodeWithSpecialTokens(s);
+            if (ids.length == 1) stopIds.add(ids[0]); // a turn marker the model emits as one special token
+        }
+        return run(chatPrompt(messages), options.withStop(stops), onText, null, generator, true,
+                stopIds.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The prompt ids of a conversation. Special-token text the template writes becomes those
+     * tokens; BOS is added as {@link #generate} adds it, once: a template's own leading BOS text is
+     * then dropped (as llama.cpp does).
+     */
+    public int[] chatPrompt(List<Message> messages) {
+        ChatTemplate t = chatTemplate();
+        String text = t.render(messages, true);
+        boolean bos = tokenizer.addsBos() && tokenizer.bosId().isPresent();
+        if (bos && !t.bosToken().isEmpty() && text.startsWith(t.bosToken())) text = text.substring(t.bosToken().length());
+        int[] ids = tokenizer.encodeWithSpecialTokens(text);
+        if (bos) ids = concat(new int[] {tokenizer.bosId().getAsInt()}, ids);
+        return ids.length > 0 ? ids : encodePrompt("");
     }
 
     /** Mean NLL and perplexity of {@code text} (sliding window, stride half the context). */

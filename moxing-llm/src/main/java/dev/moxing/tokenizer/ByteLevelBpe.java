@@ -309,6 +309,11 @@ public final class ByteLevelBpe implements Tokenizer {
         return encode(text, specialsInText);
     }
 
+    @Override
+    public int[] encodeWithSpecialTokens(String text) {
+        return encode(text, true);
+    }
+
     /** Encodes {@code text}, turning occurrences of special tokens into their ids only if asked. */
     public int[] encode(String text, boolean recogniseSpecialTokens) {
         IntBuffer out = new IntBuffer(text.length() / 3 + 16);

@@ -93,6 +93,11 @@ public final class SentencePieceBpe implements Tokenizer {
         return encode(text, false);
     }
 
+    @Override
+    public int[] encodeWithSpecialTokens(String text) {
+        return encode(text, true);
+    }
+
     /** Encodes, also turning control tokens' text ({@code <s>}, {@code <|user|>}) into their ids if asked. */
     public int[] encode(String text, boolean parseSpecial) {
         IntBuffer out = new IntBuffer(text.length() / 3 + 8);

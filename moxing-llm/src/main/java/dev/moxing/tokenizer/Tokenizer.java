@@ -18,6 +18,15 @@ public interface Tokenizer {
     /** The token ids of {@code text}. */
     int[] encode(String text);
 
+    /**
+     * As {@link #encode}, but the text of special tokens ({@code <s>}, {@code <|im_start|>},
+     * {@code <|eot_id|>}) becomes their ids, as a chat template's output needs. Only for text the
+     * program wrote: a user who types {@code <|im_end|>} would otherwise end their own turn.
+     */
+    default int[] encodeWithSpecialTokens(String text) {
+        return encode(text);
+    }
+
     /** The text of a sequence of token ids; throws {@link IllegalArgumentException} on an unknown id. */
     String decode(int[] ids);
 

@@ -1,6 +1,8 @@
 package dev.moxing.llm;
 
+import dev.moxing.llm.generate.Completion;
 import dev.moxing.llm.generate.GenerateOptions;
+import dev.moxing.llm.generate.Generator;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.llm.model.TransformerConfig;
 import dev.moxing.llm.train.Checkpoint;
@@ -56,6 +58,36 @@ class LanguageModelTest {
         String cut = lm.generate("ab", new GenerateOptions(30, 0f, 0, 1f, 1f, 0, List.of(stop, "zzz")), streamed::append);
         assertThat(cut).isEqualTo(free.substring(0, at));
         assertThat(streamed.toString()).isEqualTo(cut);
+    }
+
+    @Test
+    void completionsCarryTokensLogprobsAndWhyTheyStopped() {
+        LanguageModel lm = charModel(32);
+        var free = lm.complete("ab", GenerateOptions.greedy(12), null);
+        assertThat(free.stopReason()).isEqualTo(Completion.StopReason.LENGTH);
+        assertThat(free.tokens()).hasSize(12);
+        assertThat(free.logprobs()).hasSize(12);
+        for (float l : free.logprobs()) assertThat(l).isLessThanOrEqualTo(0f);
+        assertThat(free.text()).isEqualTo(lm.generate("ab", GenerateOptions.greedy(12), null));
+        var cut = lm.complete("ab", GenerateOptions.greedy(12).withStop(List.of(free.text().substring(3, 5))), null);
+        assertThat(cut.stopReason()).isEqualTo(Completion.StopReason.STOP_STRING);
+        assertThat(free.text()).startsWith(cut.text());
+    }
+
+    @Test
+    void aGeneratorKeepingItsCacheRereadsOnlyWhatChanged() {
+        LanguageModel lm = charModel(64);
+        int[] first = CHARS.encode("abc abd ");
+        int[] second = CHARS.encode("abc abd ef gh");
+        Generator kept = Generator.keepingCache(lm.model());
+        lm.complete(first, GenerateOptions.greedy(5), null, null, kept);
+        var reused = lm.complete(second, GenerateOptions.greedy(10), null, null, kept);
+        assertThat(kept.reusedPositions()).isEqualTo(first.length);
+        var fresh = lm.complete(second, GenerateOptions.greedy(10), null, null, new Generator(lm.model()));
+        assertThat(reused.tokens()).isEqualTo(fresh.tokens());
+        for (int i = 0; i < fresh.logprobs().length; i++) {
+            assertThat(reused.logprobs()[i]).isCloseTo(fresh.logprobs()[i], org.assertj.core.api.Assertions.within(1e-4f));
+        }
     }
 
     @Test

@@ -1,0 +1,23 @@
+package dev.moxing.llm.chat;
+
+import java.util.Objects;
+
+/** One turn of a conversation: {@code role} is {@code system}, {@code user} or {@code assistant} (as chat templates expect). */
+public record Message(String role, String content) {
+    public Message {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(content, "content");
+    }
+
+    public static Message system(String content) {
+        return new Message("system", content);
+    }
+
+    public static Message user(String content) {
+        return new Message("user", content);
+    }
+
+    public static Message assistant(String content) {
+        return new Message("assistant", content);
+    }
+}
