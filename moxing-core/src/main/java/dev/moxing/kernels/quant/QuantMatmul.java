@@ -87,12 +87,28 @@ public final class QuantMatmul {
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
         if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
             boolean four = wType == DType.Q8_0 || wType == DType.Q4_0 || wType == DType.F32;
+            boolean staged = wType == DType.Q8_0 || wType == DType.Q4_0;
             pool.parallelFor(0, out, grain, (from, to) -> {
                 int o = from;
                 // Four weight rows at a time: x is loaded once per four rows, and the four
                 // independent accumulator chains hide the FMA latency that bounds a single row.
                 // Each row's arithmetic is the single-row kernel's, so the bits are the same.
-                if (four) {
+                if (staged) {
+                    // The four rows are contiguous: one bulk copy into a heap buffer (a streaming
+                    // memcpy the hardware prefetches well), then vector loads from the array,
+                    // whose bounds checks C2 hoists; per-load segment checks (bounds, liveness)
+                    // cost more than the arithmetic of a block.
+                    int bytes4 = (int) (4 * rowBytes);
+                    byte[] rows4 = new byte[bytes4];
+                    for (; o + 4 <= to; o += 4) {
+                        MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, wByteOffset + o * rowBytes, rows4, 0, bytes4);
+                        if (wType == DType.Q8_0) dotQ8_0x4(x, xOffset, rows4, (int) rowBytes, in / 32, y, yOffset + o);
+                        else {
+                            dotQ4_0x2(x, xOffset, rows4, 0, (int) rowBytes, in / 32, y, yOffset + o);
+                            dotQ4_0x2(x, xOffset, rows4, (int) (2 * rowBytes), (int) rowBytes, in / 32, y, yOffset + o + 2);
+                        }
+                    }
+                } else if (four) {
                     for (; o + 4 <= to; o += 4) fusedDot4(wType, x, xOffset, w, wByteOffset + o * rowBytes, rowBytes, in, y, yOffset + o);
                 }
                 for (; o < to; o++) {
@@ -172,10 +188,12 @@ public final class QuantMatmul {
      * its own it stops inlining it into large kernels, the vector argument is then boxed, and
      * the reduction cost more than the dot product it finishes.
      */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] FOLD = java.util.stream.IntStream
-            .iterate(L / 2, h -> h >= 1, h -> h / 2).mapToObj(h -> VectorShuffle.iota(F, h, 1, true))
-            .toArray(VectorShuffle[]::new);
+    // Fold distances for 16 lanes (AVX-512: 8, 4, 2, 1) or 8 lanes (AVX2: 4, 2, 1); constants, so
+    // C2 sees each rearrange's shuffle as a constant and keeps the whole fold in registers.
+    private static final VectorShuffle<Float> H8 = VectorShuffle.iota(F, Math.max(1, L / 2), 1, true);
+    private static final VectorShuffle<Float> H4 = VectorShuffle.iota(F, L == 16 ? 4 : L / 2, 1, true);
+    private static final VectorShuffle<Float> H2 = VectorShuffle.iota(F, L == 16 ? 2 : Math.max(1, L / 4), 1, true);
+    private static final VectorShuffle<Float> H1 = VectorShuffle.iota(F, L == 16 ? 1 : Math.max(1, L / 8), 1, true);
 
 
     /** Plain dot of x[xo, xo + n) with a[0, n); two accumulators to cover the FMA latency. */
@@ -188,7 +206,10 @@ public final class QuantMatmul {
         }
         for (; i <= n - L; i += L) acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
         FloatVector r = acc0.add(acc1);
-        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        if (L == 16) r = r.add(r.rearrange(H8));
+        r = r.add(r.rearrange(H4));
+        r = r.add(r.rearrange(H2));
+        r = r.add(r.rearrange(H1));
         float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(a[i], x[xo + i], s);
         return s;
@@ -205,7 +226,10 @@ public final class QuantMatmul {
             acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
         }
         FloatVector r = acc0.add(acc1);
-        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        if (L == 16) r = r.add(r.rearrange(H8));
+        r = r.add(r.rearrange(H4));
+        r = r.add(r.rearrange(H2));
+        r = r.add(r.rearrange(H1));
         float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(w.get(Blocks.F32, o + 4L * i), x[xo + i], s);
         return s;
@@ -225,7 +249,10 @@ public final class QuantMatmul {
             acc = v.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
         FloatVector r = acc;
-        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        if (L == 16) r = r.add(r.rearrange(H8));
+        r = r.add(r.rearrange(H4));
+        r = r.add(r.rearrange(H2));
+        r = r.add(r.rearrange(H1));
         float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(Blocks.f16(w, o + 2L * i), x[xo + i], s);
         return s;
@@ -239,7 +266,10 @@ public final class QuantMatmul {
             acc = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
         FloatVector r = acc;
-        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        if (L == 16) r = r.add(r.rearrange(H8));
+        r = r.add(r.rearrange(H4));
+        r = r.add(r.rearrange(H2));
+        r = r.add(r.rearrange(H1));
         float s = r.lane(0);
         for (; i < n; i++) s = Math.fma(Float.intBitsToFloat(w.get(Blocks.I16, o + 2L * i) << 16), x[xo + i], s);
         return s;
@@ -257,7 +287,10 @@ public final class QuantMatmul {
             acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
         }
         FloatVector r = acc;
-        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        if (L == 16) r = r.add(r.rearrange(H8));
+        r = r.add(r.rearrange(H4));
+        r = r.add(r.rearrange(H2));
+        r = r.add(r.rearrange(H1));
         return r.lane(0);
     }
 
@@ -277,7 +310,10 @@ public final class QuantMatmul {
             acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
         }
         FloatVector r = acc;
-        for (VectorShuffle<Float> f : FOLD) r = r.add(r.rearrange(f));
+        if (L == 16) r = r.add(r.rearrange(H8));
+        r = r.add(r.rearrange(H4));
+        r = r.add(r.rearrange(H2));
+        r = r.add(r.rearrange(H1));
         return r.lane(0);
     }
 
@@ -302,12 +338,10 @@ public final class QuantMatmul {
             return;
         }
         FloatVector r0 = a0.add(b0), r1 = a1.add(b1), r2 = a2.add(b2), r3 = a3.add(b3);
-        for (VectorShuffle<Float> f : FOLD) {
-            r0 = r0.add(r0.rearrange(f));
-            r1 = r1.add(r1.rearrange(f));
-            r2 = r2.add(r2.rearrange(f));
-            r3 = r3.add(r3.rearrange(f));
-        }
+        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
+        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
+        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
+        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
         y[yo] = r0.lane(0);
         y[yo + 1] = r1.lane(0);
         y[yo + 2] = r2.lane(0);
@@ -333,12 +367,10 @@ public final class QuantMatmul {
             a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
         }
         FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
-        for (VectorShuffle<Float> f : FOLD) {
-            r0 = r0.add(r0.rearrange(f));
-            r1 = r1.add(r1.rearrange(f));
-            r2 = r2.add(r2.rearrange(f));
-            r3 = r3.add(r3.rearrange(f));
-        }
+        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
+        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
+        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
+        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
         y[yo] = r0.lane(0);
         y[yo + 1] = r1.lane(0);
         y[yo + 2] = r2.lane(0);
@@ -372,15 +404,80 @@ public final class QuantMatmul {
             a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
         }
         FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
-        for (VectorShuffle<Float> f : FOLD) {
-            r0 = r0.add(r0.rearrange(f));
-            r1 = r1.add(r1.rearrange(f));
-            r2 = r2.add(r2.rearrange(f));
-            r3 = r3.add(r3.rearrange(f));
-        }
+        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
+        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
+        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
+        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
         y[yo] = r0.lane(0);
         y[yo + 1] = r1.lane(0);
         y[yo + 2] = r2.lane(0);
         y[yo + 3] = r3.lane(0);
+    }
+
+    /** An f16 stored little-endian at b[i], b[i + 1]. */
+    private static float f16(byte[] b, int i) {
+        return Float.float16ToFloat((short) ((b[i] & 0xFF) | (b[i + 1] << 8)));
+    }
+
+    /** {@link #dotQ8_0} for four consecutive rows of r bytes staged in b. */
+    private static void dotQ8_0x4(float[] x, int xo, byte[] b, int r, int blocks, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0, o = 0; k < blocks; k++, o += 34, xo += 32) {
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < 32; p += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + p);
+                int q = o + 2 + p;
+                s0 = ((FloatVector) ByteVector.fromArray(B, b, q).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s0);
+                s1 = ((FloatVector) ByteVector.fromArray(B, b, q + r).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s1);
+                s2 = ((FloatVector) ByteVector.fromArray(B, b, q + 2 * r).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s2);
+                s3 = ((FloatVector) ByteVector.fromArray(B, b, q + 3 * r).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s3);
+            }
+            a0 = s0.fma(FloatVector.broadcast(F, f16(b, o)), a0);
+            a1 = s1.fma(FloatVector.broadcast(F, f16(b, o + r)), a1);
+            a2 = s2.fma(FloatVector.broadcast(F, f16(b, o + 2 * r)), a2);
+            a3 = s3.fma(FloatVector.broadcast(F, f16(b, o + 3 * r)), a3);
+        }
+        FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
+        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
+        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
+        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
+        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
+        y[yo] = r0.lane(0);
+        y[yo + 1] = r1.lane(0);
+        y[yo + 2] = r2.lane(0);
+        y[yo + 3] = r3.lane(0);
+    }
+
+    /**
+     * {@link #dotQ4_0} for two consecutive rows staged in b from byte {@code base}. Two rows, not
+     * four: C2 stops inlining Vector API calls once a method's inlined bytecode passes its limit,
+     * and four rows of nibble unpacking crossed it (boxing every vector, 5× slower). The nibbles
+     * are widened to int lanes before masking and shifting (x86 has no byte shift); the values
+     * are the same exact small integers.
+     */
+    private static void dotQ4_0x2(float[] x, int xo, byte[] b, int base, int r, int blocks, float[] y, int yo) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int k = 0, o = base; k < blocks; k++, o += 18, xo += 32) {
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
+            for (int p = 0; p < 16; p += L) {
+                FloatVector xl = FloatVector.fromArray(F, x, xo + p), xh = FloatVector.fromArray(F, x, xo + 16 + p);
+                int q = o + 2 + p;
+                IntVector v0 = (IntVector) ByteVector.fromArray(B, b, q).convertShape(VectorOperators.B2I, I, 0);
+                IntVector v1 = (IntVector) ByteVector.fromArray(B, b, q + r).convertShape(VectorOperators.B2I, I, 0);
+                s0 = ((FloatVector) v0.and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xl, s0);
+                s1 = ((FloatVector) v1.and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xl, s1);
+                s0 = ((FloatVector) v0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xh, s0);
+                s1 = ((FloatVector) v1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0)).fma(xh, s1);
+            }
+            a0 = s0.fma(FloatVector.broadcast(F, f16(b, o)), a0);
+            a1 = s1.fma(FloatVector.broadcast(F, f16(b, o + r)), a1);
+        }
+        FloatVector r0 = a0, r1 = a1;
+        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); }
+        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4));
+        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2));
+        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1));
+        y[yo] = r0.lane(0);
+        y[yo + 1] = r1.lane(0);
     }
 }
