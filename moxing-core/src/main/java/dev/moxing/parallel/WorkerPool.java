@@ -31,13 +31,13 @@ public final class WorkerPool {
 
     private static final WorkerPool SHARED = new WorkerPool(configuredThreads());
     /**
-     * How long an idle worker spins before it parks, in microseconds. Training steps and token
+     * How long an idle worker spins before it parks, in microseconds (default 20). Training steps and token
      * decoding issue jobs microseconds apart, and waking a parked thread costs tens of
      * microseconds on a virtual machine (more than many of those jobs take); spinning for a
      * fixed time, not a fixed count, keeps workers awake across the serial stretches between
      * kernels while still parking them within a fraction of a millisecond when the pool is idle.
      */
-    private static final long SPIN_NANOS = 1000L * Long.getLong("moxing.pool.spinMicros", 300L);
+    private static final long SPIN_NANOS = 1000L * Long.getLong("moxing.pool.spinMicros", 20L);
 
     private final int threads;
     private final Worker[] workers;
