@@ -16,7 +16,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * {@code y = x · Wᵀ} with W stored in a ggml block format: x is (rows, in) F32, W is (out, in)
@@ -89,6 +88,9 @@ public final class QuantMatmul {
             boolean four = wType == DType.Q8_0 || wType == DType.Q4_0 || wType == DType.F32;
             boolean staged = wType == DType.Q8_0 || wType == DType.Q4_0;
             pool.parallelFor(0, out, grain, (from, to) -> {
+                // Lane sums are read back through this array: extracting lane 0 of a 512-bit
+                // vector (lane(0)) was not intrinsified and went through a boxed slow path.
+                float[] lanes = new float[4 * L];
                 int o = from;
                 // Four weight rows at a time: x is loaded once per four rows, and the four
                 // independent accumulator chains hide the FMA latency that bounds a single row.
@@ -102,17 +104,17 @@ public final class QuantMatmul {
                     byte[] rows4 = new byte[bytes4];
                     for (; o + 4 <= to; o += 4) {
                         MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, wByteOffset + o * rowBytes, rows4, 0, bytes4);
-                        if (wType == DType.Q8_0) dotQ8_0x4(x, xOffset, rows4, (int) rowBytes, in / 32, y, yOffset + o);
+                        if (wType == DType.Q8_0) dotQ8_0x4(x, xOffset, rows4, (int) rowBytes, in / 32, y, yOffset + o, lanes);
                         else {
-                            dotQ4_0x2(x, xOffset, rows4, 0, (int) rowBytes, in / 32, y, yOffset + o);
-                            dotQ4_0x2(x, xOffset, rows4, (int) (2 * rowBytes), (int) rowBytes, in / 32, y, yOffset + o + 2);
+                            dotQ4_0x2(x, xOffset, rows4, 0, (int) rowBytes, in / 32, y, yOffset + o, lanes);
+                            dotQ4_0x2(x, xOffset, rows4, (int) (2 * rowBytes), (int) rowBytes, in / 32, y, yOffset + o + 2, lanes);
                         }
                     }
                 } else if (four) {
-                    for (; o + 4 <= to; o += 4) fusedDot4(wType, x, xOffset, w, wByteOffset + o * rowBytes, rowBytes, in, y, yOffset + o);
+                    for (; o + 4 <= to; o += 4) fusedDot4(wType, x, xOffset, w, wByteOffset + o * rowBytes, rowBytes, in, y, yOffset + o, lanes);
                 }
                 for (; o < to; o++) {
-                    y[yOffset + o] = fusedDot(wType, x, xOffset, w, wByteOffset + o * rowBytes, in);
+                    y[yOffset + o] = fusedDot(wType, x, xOffset, w, wByteOffset + o * rowBytes, in, lanes);
                 }
             });
         } else if (rows <= FEW_ROWS) {
@@ -161,22 +163,22 @@ public final class QuantMatmul {
         };
     }
 
-    private static float fusedDot(DType t, float[] x, int xo, MemorySegment w, long o, int n) {
+    private static float fusedDot(DType t, float[] x, int xo, MemorySegment w, long o, int n, float[] lanes) {
         return switch (t) {
-            case F32 -> dotF32(x, xo, w, o, n);
-            case F16 -> dotF16(x, xo, w, o, n);
-            case BF16 -> dotBF16(x, xo, w, o, n);
-            case Q8_0 -> dotQ8_0(x, xo, w, o, n / 32);
-            case Q4_0 -> dotQ4_0(x, xo, w, o, n / 32);
+            case F32 -> dotF32(x, xo, w, o, n, lanes);
+            case F16 -> dotF16(x, xo, w, o, n, lanes);
+            case BF16 -> dotBF16(x, xo, w, o, n, lanes);
+            case Q8_0 -> dotQ8_0(x, xo, w, o, n / 32, lanes);
+            case Q4_0 -> dotQ4_0(x, xo, w, o, n / 32, lanes);
             default -> throw new AssertionError(t);
         };
     }
 
-    private static void fusedDot4(DType t, float[] x, int xo, MemorySegment w, long o, long rowBytes, int n, float[] y, int yo) {
+    private static void fusedDot4(DType t, float[] x, int xo, MemorySegment w, long o, long rowBytes, int n, float[] y, int yo, float[] lanes) {
         switch (t) {
-            case F32 -> dotF32x4(x, xo, w, o, rowBytes, n, y, yo);
-            case Q8_0 -> dotQ8_0x4(x, xo, w, o, rowBytes, n / 32, y, yo);
-            case Q4_0 -> dotQ4_0x4(x, xo, w, o, rowBytes, n / 32, y, yo);
+            case F32 -> dotF32x4(x, xo, w, o, rowBytes, n, y, yo, lanes);
+            case Q8_0 -> dotQ8_0x4(x, xo, w, o, rowBytes, n / 32, y, yo, lanes);
+            case Q4_0 -> dotQ4_0x4(x, xo, w, o, rowBytes, n / 32, y, yo, lanes);
             default -> throw new AssertionError(t);
         }
     }
@@ -188,12 +190,20 @@ public final class QuantMatmul {
      * its own it stops inlining it into large kernels, the vector argument is then boxed, and
      * the reduction cost more than the dot product it finishes.
      */
-    // Fold distances for 16 lanes (AVX-512: 8, 4, 2, 1) or 8 lanes (AVX2: 4, 2, 1); constants, so
-    // C2 sees each rearrange's shuffle as a constant and keeps the whole fold in registers.
-    private static final VectorShuffle<Float> H8 = VectorShuffle.iota(F, Math.max(1, L / 2), 1, true);
-    private static final VectorShuffle<Float> H4 = VectorShuffle.iota(F, L == 16 ? 4 : L / 2, 1, true);
-    private static final VectorShuffle<Float> H2 = VectorShuffle.iota(F, L == 16 ? 2 : Math.max(1, L / 4), 1, true);
-    private static final VectorShuffle<Float> H1 = VectorShuffle.iota(F, L == 16 ? 1 : Math.max(1, L / 8), 1, true);
+    /**
+     * The lanes stored at t[off, off + L), summed in a fixed order: the pairwise tree of folding
+     * by halves (lane i + lane i + h, h = L/2 … 1). Scalar, on stored lanes, because the same
+     * fold in vector registers (rearrange, then lane(0)) fell back to boxed Java code inside these
+     * large kernels and cost more than the dot products; reduceLanes(ADD) has no fixed order
+     * (its bits differed between interpreter and C2).
+     */
+    static float lanesSum(float[] t, int off) {
+        for (int h = L / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) t[off + i] += t[off + i + h];
+        }
+        return t[off];
+    }
+
 
 
     /** Plain dot of x[xo, xo + n) with a[0, n); two accumulators to cover the FMA latency. */
@@ -205,17 +215,14 @@ public final class QuantMatmul {
             acc1 = FloatVector.fromArray(F, a, i + L).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
         }
         for (; i <= n - L; i += L) acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-        FloatVector r = acc0.add(acc1);
-        if (L == 16) r = r.add(r.rearrange(H8));
-        r = r.add(r.rearrange(H4));
-        r = r.add(r.rearrange(H2));
-        r = r.add(r.rearrange(H1));
-        float s = r.lane(0);
+        float[] lanes = new float[L];
+        (acc0.add(acc1)).intoArray(lanes, 0);
+        float s = lanesSum(lanes, 0);
         for (; i < n; i++) s = Math.fma(a[i], x[xo + i], s);
         return s;
     }
 
-    private static float dotF32(float[] x, int xo, MemorySegment w, long o, int n) {
+    private static float dotF32(float[] x, int xo, MemorySegment w, long o, int n, float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - 2 * L; i += 2 * L) {
@@ -225,18 +232,14 @@ public final class QuantMatmul {
         for (; i <= n - L; i += L) {
             acc0 = FloatVector.fromMemorySegment(F, w, o + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc0);
         }
-        FloatVector r = acc0.add(acc1);
-        if (L == 16) r = r.add(r.rearrange(H8));
-        r = r.add(r.rearrange(H4));
-        r = r.add(r.rearrange(H2));
-        r = r.add(r.rearrange(H1));
-        float s = r.lane(0);
+        (acc0.add(acc1)).intoArray(lanes, 0);
+        float s = lanesSum(lanes, 0);
         for (; i < n; i++) s = Math.fma(w.get(Blocks.F32, o + 4L * i), x[xo + i], s);
         return s;
     }
 
     /** f16 widened exactly with integer ops (see VectorDequant.f16Row), then FMA. */
-    private static float dotF16(float[] x, int xo, MemorySegment w, long o, int n) {
+    private static float dotF16(float[] x, int xo, MemorySegment w, long o, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - L; i += L) {
@@ -248,35 +251,27 @@ public final class QuantMatmul {
             v = v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             acc = v.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        FloatVector r = acc;
-        if (L == 16) r = r.add(r.rearrange(H8));
-        r = r.add(r.rearrange(H4));
-        r = r.add(r.rearrange(H2));
-        r = r.add(r.rearrange(H1));
-        float s = r.lane(0);
+        (acc).intoArray(lanes, 0);
+        float s = lanesSum(lanes, 0);
         for (; i < n; i++) s = Math.fma(Blocks.f16(w, o + 2L * i), x[xo + i], s);
         return s;
     }
 
-    private static float dotBF16(float[] x, int xo, MemorySegment w, long o, int n) {
+    private static float dotBF16(float[] x, int xo, MemorySegment w, long o, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - L; i += L) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, o + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
             acc = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        FloatVector r = acc;
-        if (L == 16) r = r.add(r.rearrange(H8));
-        r = r.add(r.rearrange(H4));
-        r = r.add(r.rearrange(H2));
-        r = r.add(r.rearrange(H1));
-        float s = r.lane(0);
+        (acc).intoArray(lanes, 0);
+        float s = lanesSum(lanes, 0);
         for (; i < n; i++) s = Math.fma(Float.intBitsToFloat(w.get(Blocks.I16, o + 2L * i) << 16), x[xo + i], s);
         return s;
     }
 
     /** Per block of 34 bytes: d (f16), 32 int8. acc += d * (q · x_block). */
-    private static float dotQ8_0(float[] x, int xo, MemorySegment w, long o, int blocks) {
+    private static float dotQ8_0(float[] x, int xo, MemorySegment w, long o, int blocks, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, o += 34, xo += 32) {
             FloatVector s = FloatVector.zero(F);
@@ -286,16 +281,12 @@ public final class QuantMatmul {
             }
             acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
         }
-        FloatVector r = acc;
-        if (L == 16) r = r.add(r.rearrange(H8));
-        r = r.add(r.rearrange(H4));
-        r = r.add(r.rearrange(H2));
-        r = r.add(r.rearrange(H1));
-        return r.lane(0);
+        (acc).intoArray(lanes, 0);
+        return lanesSum(lanes, 0);
     }
 
     /** Per block of 18 bytes: d (f16), 16 bytes of nibbles (low: elements 0..15, high: 16..31), offset 8. */
-    private static float dotQ4_0(float[] x, int xo, MemorySegment w, long o, int blocks) {
+    private static float dotQ4_0(float[] x, int xo, MemorySegment w, long o, int blocks, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, o += 18, xo += 32) {
             FloatVector s = FloatVector.zero(F);
@@ -309,16 +300,12 @@ public final class QuantMatmul {
             }
             acc = s.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), acc);
         }
-        FloatVector r = acc;
-        if (L == 16) r = r.add(r.rearrange(H8));
-        r = r.add(r.rearrange(H4));
-        r = r.add(r.rearrange(H2));
-        r = r.add(r.rearrange(H1));
-        return r.lane(0);
+        (acc).intoArray(lanes, 0);
+        return lanesSum(lanes, 0);
     }
 
     /** {@link #dotF32} for rows o, o+r, o+2r, o+3r into y[yo..yo+3]. */
-    private static void dotF32x4(float[] x, int xo, MemorySegment w, long o, long r, int n, float[] y, int yo) {
+    private static void dotF32x4(float[] x, int xo, MemorySegment w, long o, long r, int n, float[] y, int yo, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int i = 0;
         for (; i <= n - 2 * L; i += 2 * L) {
@@ -334,22 +321,18 @@ public final class QuantMatmul {
             b3 = FloatVector.fromMemorySegment(F, w, q + 3 * r, LE).fma(x1, b3);
         }
         if (i != n) { // a tail the single-row kernel handles with its own order: keep the bits identical
-            for (int k = 0; k < 4; k++) y[yo + k] = dotF32(x, xo, w, o + k * r, n);
+            for (int k = 0; k < 4; k++) y[yo + k] = dotF32(x, xo, w, o + k * r, n, lanes);
             return;
         }
-        FloatVector r0 = a0.add(b0), r1 = a1.add(b1), r2 = a2.add(b2), r3 = a3.add(b3);
-        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
-        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
-        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
-        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
-        y[yo] = r0.lane(0);
-        y[yo + 1] = r1.lane(0);
-        y[yo + 2] = r2.lane(0);
-        y[yo + 3] = r3.lane(0);
+        (a0.add(b0)).intoArray(lanes, 0 * L);
+        (a1.add(b1)).intoArray(lanes, 1 * L);
+        (a2.add(b2)).intoArray(lanes, 2 * L);
+        (a3.add(b3)).intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 
     /** {@link #dotQ8_0} for four rows r bytes apart. */
-    private static void dotQ8_0x4(float[] x, int xo, MemorySegment w, long o, long r, int blocks, float[] y, int yo) {
+    private static void dotQ8_0x4(float[] x, int xo, MemorySegment w, long o, long r, int blocks, float[] y, int yo, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++, o += 34, xo += 32) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
@@ -366,19 +349,15 @@ public final class QuantMatmul {
             a2 = s2.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 2 * r)), a2);
             a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
         }
-        FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
-        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
-        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
-        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
-        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
-        y[yo] = r0.lane(0);
-        y[yo + 1] = r1.lane(0);
-        y[yo + 2] = r2.lane(0);
-        y[yo + 3] = r3.lane(0);
+        (a0).intoArray(lanes, 0 * L);
+        (a1).intoArray(lanes, 1 * L);
+        (a2).intoArray(lanes, 2 * L);
+        (a3).intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 
     /** {@link #dotQ4_0} for four rows r bytes apart. */
-    private static void dotQ4_0x4(float[] x, int xo, MemorySegment w, long o, long r, int blocks, float[] y, int yo) {
+    private static void dotQ4_0x4(float[] x, int xo, MemorySegment w, long o, long r, int blocks, float[] y, int yo, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < blocks; b++, o += 18, xo += 32) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
@@ -403,15 +382,11 @@ public final class QuantMatmul {
             a2 = s2.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 2 * r)), a2);
             a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
         }
-        FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
-        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
-        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
-        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
-        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
-        y[yo] = r0.lane(0);
-        y[yo + 1] = r1.lane(0);
-        y[yo + 2] = r2.lane(0);
-        y[yo + 3] = r3.lane(0);
+        (a0).intoArray(lanes, 0 * L);
+        (a1).intoArray(lanes, 1 * L);
+        (a2).intoArray(lanes, 2 * L);
+        (a3).intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 
     /** An f16 stored little-endian at b[i], b[i + 1]. */
@@ -420,7 +395,7 @@ public final class QuantMatmul {
     }
 
     /** {@link #dotQ8_0} for four consecutive rows of r bytes staged in b. */
-    private static void dotQ8_0x4(float[] x, int xo, byte[] b, int r, int blocks, float[] y, int yo) {
+    private static void dotQ8_0x4(float[] x, int xo, byte[] b, int r, int blocks, float[] y, int yo, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int k = 0, o = 0; k < blocks; k++, o += 34, xo += 32) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
@@ -437,15 +412,11 @@ public final class QuantMatmul {
             a2 = s2.fma(FloatVector.broadcast(F, f16(b, o + 2 * r)), a2);
             a3 = s3.fma(FloatVector.broadcast(F, f16(b, o + 3 * r)), a3);
         }
-        FloatVector r0 = a0, r1 = a1, r2 = a2, r3 = a3;
-        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); r2 = r2.add(r2.rearrange(H8)); r3 = r3.add(r3.rearrange(H8)); }
-        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4)); r2 = r2.add(r2.rearrange(H4)); r3 = r3.add(r3.rearrange(H4));
-        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2)); r2 = r2.add(r2.rearrange(H2)); r3 = r3.add(r3.rearrange(H2));
-        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1)); r2 = r2.add(r2.rearrange(H1)); r3 = r3.add(r3.rearrange(H1));
-        y[yo] = r0.lane(0);
-        y[yo + 1] = r1.lane(0);
-        y[yo + 2] = r2.lane(0);
-        y[yo + 3] = r3.lane(0);
+        (a0).intoArray(lanes, 0 * L);
+        (a1).intoArray(lanes, 1 * L);
+        (a2).intoArray(lanes, 2 * L);
+        (a3).intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 
     /**
@@ -455,7 +426,7 @@ public final class QuantMatmul {
      * are widened to int lanes before masking and shifting (x86 has no byte shift); the values
      * are the same exact small integers.
      */
-    private static void dotQ4_0x2(float[] x, int xo, byte[] b, int base, int r, int blocks, float[] y, int yo) {
+    private static void dotQ4_0x2(float[] x, int xo, byte[] b, int base, int r, int blocks, float[] y, int yo, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int k = 0, o = base; k < blocks; k++, o += 18, xo += 32) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0;
@@ -472,12 +443,8 @@ public final class QuantMatmul {
             a0 = s0.fma(FloatVector.broadcast(F, f16(b, o)), a0);
             a1 = s1.fma(FloatVector.broadcast(F, f16(b, o + r)), a1);
         }
-        FloatVector r0 = a0, r1 = a1;
-        if (L == 16) { r0 = r0.add(r0.rearrange(H8)); r1 = r1.add(r1.rearrange(H8)); }
-        r0 = r0.add(r0.rearrange(H4)); r1 = r1.add(r1.rearrange(H4));
-        r0 = r0.add(r0.rearrange(H2)); r1 = r1.add(r1.rearrange(H2));
-        r0 = r0.add(r0.rearrange(H1)); r1 = r1.add(r1.rearrange(H1));
-        y[yo] = r0.lane(0);
-        y[yo + 1] = r1.lane(0);
+        (a0).intoArray(lanes, 0 * L);
+        (a1).intoArray(lanes, 1 * L);
+        for (int k = 0; k < 2; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 }
