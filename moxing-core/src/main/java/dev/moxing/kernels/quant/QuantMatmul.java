@@ -96,18 +96,24 @@ public final class QuantMatmul {
                 // independent accumulator chains hide the FMA latency that bounds a single row.
                 // Each row's arithmetic is the single-row kernel's, so the bits are the same.
                 if (staged) {
-                    // The four rows are contiguous: one bulk copy into a heap buffer (a streaming
-                    // memcpy the hardware prefetches well), then vector loads from the array,
-                    // whose bounds checks C2 hoists; per-load segment checks (bounds, liveness)
-                    // cost more than the arithmetic of a block.
-                    int bytes4 = (int) (4 * rowBytes);
-                    byte[] rows4 = new byte[bytes4];
-                    for (; o + 4 <= to; o += 4) {
-                        MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, wByteOffset + o * rowBytes, rows4, 0, bytes4);
-                        if (wType == DType.Q8_0) dotQ8_0x4(x, xOffset, rows4, (int) rowBytes, in / 32, y, yOffset + o, lanes);
-                        else {
-                            dotQ4_0x2(x, xOffset, rows4, 0, (int) rowBytes, in / 32, y, yOffset + o, lanes);
-                            dotQ4_0x2(x, xOffset, rows4, (int) (2 * rowBytes), (int) rowBytes, in / 32, y, yOffset + o + 2, lanes);
+                    // Rows are contiguous: one bulk copy of a group of rows into a heap buffer (a
+                    // streaming memcpy the hardware prefetches well), then vector loads from the
+                    // array, whose bounds checks C2 hoists; per-load segment checks (bounds,
+                    // liveness) cost more than the arithmetic of a block. Groups of up to 16 rows
+                    // (or ~16 KB) amortise the copy call over several four-row kernels.
+                    int group = (int) Math.max(4, Math.min(16, (16_384 / rowBytes) & ~3));
+                    byte[] staging = new byte[(int) (group * rowBytes)];
+                    int rb = (int) rowBytes;
+                    while (o + 4 <= to) {
+                        int n = Math.min(group, (to - o) & ~3);
+                        MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, wByteOffset + o * rowBytes, staging, 0, n * rb);
+                        for (int g = 0; g < n; g += 4, o += 4) {
+                            if (wType == DType.Q8_0) {
+                                dotQ8_0x4(x, xOffset, staging, g * rb, rb, in / 32, y, yOffset + o, lanes);
+                            } else {
+                                dotQ4_0x2(x, xOffset, staging, g * rb, rb, in / 32, y, yOffset + o, lanes);
+                                dotQ4_0x2(x, xOffset, staging, (g + 2) * rb, rb, in / 32, y, yOffset + o + 2, lanes);
+                            }
                         }
                     }
                 } else if (four) {
@@ -198,6 +204,17 @@ public final class QuantMatmul {
      * (its bits differed between interpreter and C2).
      */
     static float lanesSum(float[] t, int off) {
+        if (L == 16) { // unrolled: this runs once per output row, and short rows make it count
+            float a0 = t[off] + t[off + 8], a1 = t[off + 1] + t[off + 9], a2 = t[off + 2] + t[off + 10];
+            float a3 = t[off + 3] + t[off + 11], a4 = t[off + 4] + t[off + 12], a5 = t[off + 5] + t[off + 13];
+            float a6 = t[off + 6] + t[off + 14], a7 = t[off + 7] + t[off + 15];
+            float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+            return (b0 + b2) + (b1 + b3);
+        }
+        if (L == 8) {
+            float a0 = t[off] + t[off + 4], a1 = t[off + 1] + t[off + 5], a2 = t[off + 2] + t[off + 6], a3 = t[off + 3] + t[off + 7];
+            return (a0 + a2) + (a1 + a3);
+        }
         for (int h = L / 2; h >= 1; h /= 2) {
             for (int i = 0; i < h; i++) t[off + i] += t[off + i + h];
         }
@@ -394,10 +411,10 @@ public final class QuantMatmul {
         return Float.float16ToFloat((short) ((b[i] & 0xFF) | (b[i + 1] << 8)));
     }
 
-    /** {@link #dotQ8_0} for four consecutive rows of r bytes staged in b. */
-    private static void dotQ8_0x4(float[] x, int xo, byte[] b, int r, int blocks, float[] y, int yo, float[] lanes) {
+    /** {@link #dotQ8_0} for four consecutive rows of r bytes staged in b from byte {@code base}. */
+    private static void dotQ8_0x4(float[] x, int xo, byte[] b, int base, int r, int blocks, float[] y, int yo, float[] lanes) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0, o = 0; k < blocks; k++, o += 34, xo += 32) {
+        for (int k = 0, o = base; k < blocks; k++, o += 34, xo += 32) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int p = 0; p < 32; p += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + p);
