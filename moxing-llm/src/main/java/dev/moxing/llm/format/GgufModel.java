@@ -87,6 +87,14 @@ public final class GgufModel {
         }
         w.put("norm.weight", tensor(f, "output_norm.weight"));
         if (!c.tiedHead()) w.put("head.weight", tensor(f, "output.weight"));
+        if (f.hasTensor("rope_freqs.weight")) { // Llama 3.1-style rope scaling: D/2 frequency divisors
+            Tensor factors = tensor(f, "rope_freqs.weight");
+            if (factors.dim() != 1 || factors.size(0) != c.headDim() / 2) {
+                throw new GgufFormatException(f.path(), "tensor 'rope_freqs.weight' has shape " + java.util.Arrays.toString(factors.shape())
+                        + ", expected [" + c.headDim() / 2 + "] (head dim / 2)");
+            }
+            w.put(Transformer.FREQ_FACTORS, factors);
+        }
         try {
             return new Transformer(c, w);
         } catch (IllegalArgumentException e) {

@@ -154,7 +154,7 @@ class GgufConvertTest {
 
     /** Hugging Face rotates halves, Llama GGUF adjacent pairs: the permuted q/k rows must give the same logits. */
     @ParameterizedTest
-    @ValueSource(strings = {"llama-tiny", "qwen2-tiny"})
+    @ValueSource(strings = {"llama-tiny", "qwen2-tiny", "llama3-tiny"})
     void huggingFaceModelsKeepTheirLogits(String fixture) throws Exception {
         Path dir = Path.of("src/test/resources/hf", fixture), out = tmp.resolve(fixture + ".gguf");
         GgufConvert.convert(dir.toString(), out, GgufConvert.Options.of(GgmlType.F32).withoutTokenizer());
@@ -165,6 +165,12 @@ class GgufConvertTest {
         assertThat(gguf.config().rotaryPairs()).isEqualTo(fixture.startsWith("qwen2")
                 ? TransformerConfig.RotaryPairs.HALVES : TransformerConfig.RotaryPairs.ADJACENT);
         assertSameLogits(hf, gguf, 64);
+        // Llama 3.1 rope scaling travels as llama.cpp's rope_freqs.weight (D/2 F32 divisors)
+        assertThat(f.hasTensor("rope_freqs.weight")).isEqualTo(fixture.equals("llama3-tiny"));
+        if (fixture.equals("llama3-tiny")) {
+            assertThat(f.tensor("rope_freqs.weight").toFloatArray()).containsExactly(hf.freqFactors());
+            assertThat(gguf.freqFactors()).containsExactly(hf.freqFactors());
+        }
         assertThatThrownBy(() -> GgufConvert.convert(dir.toString(), tmp.resolve("x.gguf"), GgufConvert.Options.of(GgmlType.F32)))
                 .hasMessageContaining("tokenizer.json").hasMessageContaining("--vocab");
     }
