@@ -22,7 +22,8 @@ import java.util.Set;
  * A Hugging Face model directory — {@code config.json} and {@code model.safetensors} (or shards
  * listed in {@code model.safetensors.index.json}) — as the shared {@link Transformer}. Supported
  * {@code model_type}s: llama, mistral (Llama layout), qwen2 (q/k/v biases) and gpt2 (Conv1D
- * weights stored transposed, fused c_attn). Hugging Face rotates dim halves ("rotate_half"),
+ * weights stored transposed, fused c_attn); {@code rope_scaling} of type llama3 (Llama 3.1/3.2)
+ * or linear becomes {@link Transformer#FREQ_FACTORS}. Hugging Face rotates dim halves ("rotate_half"),
  * unlike GGUF's Llama files. F32 weights are copied to the heap (trainable); F16/BF16 ones stay
  * memory-mapped.
  */
