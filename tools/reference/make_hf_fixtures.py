@@ -16,6 +16,9 @@ It writes, under moxing-llm/src/test/resources/hf/:
                                                                           biases, tied embeddings)
     gpt2-tiny/           config.json, model.safetensors, expected.json   (GPT2LMHeadModel: Conv1D
                                                                           weights, fused c_attn)
+    llama3-tiny/         config.json, model.safetensors, expected.json   (llama-tiny's shape with
+                                                                          Llama 3.1 "llama3" rope_scaling,
+                                                                          original context 16, factor 4)
 
 Tensor names, shapes and config.json keys are the ones `transformers` reads and writes. The
 forward passes below are written by hand to match transformers' modeling_llama.py,
@@ -117,6 +120,13 @@ QWEN2_CONFIG = dict(LLAMA_CONFIG, architectures=["Qwen2ForCausalLM"], model_type
                     rope_theta=1000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
                     use_sliding_window=False)
 
+# Llama 3.1-style "llama3" rope scaling at a scale where, with head dim 8 and theta 10000, the four
+# pair wavelengths 2*pi*theta^(2i/D) = 6.3, 63, 628, 6283 fall in all three bands: under
+# original/high = 8 (unchanged), between 8 and original/low = 128 (smoothed), over 128 (divided by
+# factor). max_position_embeddings 64 is the extended context, as in real Llama 3.1 configs.
+LLAMA3_CONFIG = dict(LLAMA_CONFIG, rope_scaling={"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 0.25,
+                                                 "high_freq_factor": 4.0, "original_max_position_embeddings": 32})
+
 # As in the real openai-community/gpt2 config.json, tie_word_embeddings is absent (default true).
 GPT2_CONFIG = {
     "architectures": ["GPT2LMHeadModel"],
@@ -201,13 +211,29 @@ def make_gpt2_weights(cfg, seed):
 # ----------------------------------------------------------------------------------------------
 # Llama / Qwen2 forward (vectorized, as in modeling_llama.py / modeling_qwen2.py)
 
-def rope_inv_freq(D, theta):
+def rope_inv_freq(D, theta, scaling=None):
     # exactly HF's expression, evaluated in float32
-    return 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.int64).float() / D))
+    inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.int64).float() / D))
+    if scaling is None:
+        return inv_freq
+    assert scaling["rope_type"] == "llama3", scaling
+    # transformers' modeling_rope_utils._compute_llama3_parameters, verbatim (float32 tensors)
+    factor = scaling["factor"]
+    low_freq_factor = scaling["low_freq_factor"]
+    high_freq_factor = scaling["high_freq_factor"]
+    old_context_len = scaling["original_max_position_embeddings"]
+    low_freq_wavelen = old_context_len / low_freq_factor
+    high_freq_wavelen = old_context_len / high_freq_factor
+    wavelen = 2 * math.pi / inv_freq
+    inv_freq_llama = torch.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+    smooth_factor = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    smoothed_inv_freq = (1 - smooth_factor) * inv_freq_llama / factor + smooth_factor * inv_freq_llama
+    is_medium_freq = ~(wavelen < high_freq_wavelen) * ~(wavelen > low_freq_wavelen)
+    return torch.where(is_medium_freq, smoothed_inv_freq, inv_freq_llama)
 
 
-def rope_cos_sin(T_, D, theta, dtype):
-    inv_freq = rope_inv_freq(D, theta)
+def rope_cos_sin(T_, D, theta, dtype, scaling=None):
+    inv_freq = rope_inv_freq(D, theta, scaling)
     if dtype == torch.float32:
         freqs = torch.arange(T_, dtype=torch.float32)[:, None] * inv_freq[None, :]
     else:  # float64 angles from the float32 frequencies
@@ -245,7 +271,7 @@ def llama_forward(w, cfg, ids, dtype):
     C, H, KV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     D, eps = C // H, cfg["rms_norm_eps"]
     Bn, Tn = ids.shape
-    cos, sin = rope_cos_sin(Tn, D, cfg["rope_theta"], dtype)
+    cos, sin = rope_cos_sin(Tn, D, cfg["rope_theta"], dtype, cfg.get("rope_scaling"))
     x = w["model.embed_tokens.weight"][ids]
     for i in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % i
@@ -278,7 +304,7 @@ def llama_forward_loops(w, cfg, ids):
     C, H, KV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     D, eps = C // H, cfg["rms_norm_eps"]
     half = D // 2
-    inv_freq = [float(f) for f in rope_inv_freq(D, cfg["rope_theta"])]
+    inv_freq = [float(f) for f in rope_inv_freq(D, cfg["rope_theta"], cfg.get("rope_scaling"))]
 
     def norm(vec, weight):
         ms = sum(float(e) ** 2 for e in vec) / len(vec)
@@ -531,6 +557,12 @@ def main():
     llama_w = make_llama_weights(LLAMA_CONFIG, seed=101, qkv_bias=False)
     qwen_w = make_llama_weights(QWEN2_CONFIG, seed=202, qkv_bias=True)
     gpt2_w = make_gpt2_weights(GPT2_CONFIG, seed=303)
+    llama3_w = make_llama_weights(LLAMA3_CONFIG, seed=404, qkv_bias=False)
+    plain = rope_inv_freq(8, 10000.0)
+    scaled = rope_inv_freq(8, 10000.0, LLAMA3_CONFIG["rope_scaling"])
+    ratio = (plain / scaled).tolist()
+    print("llama3-tiny inv_freq divisors", ratio)
+    assert ratio[0] == 1.0 and 1.0 < ratio[1] < 4.0 and ratio[2] == ratio[3] == 4.0, ratio
     check_rope_against_meta_interleaved(llama_w, LLAMA_CONFIG)
     check_rope_against_meta_interleaved(qwen_w, QWEN2_CONFIG)
 
@@ -538,6 +570,7 @@ def main():
         ("llama-tiny", "llama", LLAMA_CONFIG, llama_w, llama_forward, llama_forward_loops),
         ("qwen2-tiny", "qwen2", QWEN2_CONFIG, qwen_w, llama_forward, llama_forward_loops),
         ("gpt2-tiny", "gpt2", GPT2_CONFIG, gpt2_w, gpt2_forward, gpt2_forward_loops),
+        ("llama3-tiny", "llama", LLAMA3_CONFIG, llama3_w, llama_forward, llama_forward_loops),
     ]
     results = {m[0]: build(*m, ids) for m in models}  # all checks pass before anything is written
 

@@ -15,14 +15,15 @@ import java.util.Set;
 
 /**
  * Builds the shared {@link Transformer} from a GGUF file of the Llama family (llama: Llama 2/3,
- * TinyLlama, SmolLM, Mistral) or Qwen2: the hyper-parameters come from the {@code <arch>.*}
+ * TinyLlama, SmolLM, Mistral), Qwen2 or GPT-2 (llama.cpp's gpt2 layout: learned positions,
+ * LayerNorm with biases, fused q|k|v rows, GELU MLP, output.weight or a tied head): the hyper-parameters come from the {@code <arch>.*}
  * metadata and the tensors are renamed to Moxing's state-dict names. Weight matrices of every
  * type stay in the memory mapping and run through the quantized kernels (a model is ready as
  * soon as the header is read; the OS pages weights in on first use); they are frozen, so
  * fine-tuning a GGUF model trains adapters on top of them.
  */
 public final class GgufModel {
-    private static final Set<String> ARCHITECTURES = Set.of("llama", "qwen2");
+    private static final Set<String> ARCHITECTURES = Set.of("llama", "qwen2", "gpt2");
 
     private GgufModel() {
     }
@@ -38,6 +39,7 @@ public final class GgufModel {
             throw new GgufFormatException(f.path(), "general.architecture '" + arch + "' is not supported (supported: "
                     + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
         }
+        if (arch.equals("gpt2")) return gpt2Config(f, context);
         int width = positive(f, arch + ".embedding_length");
         int layers = positive(f, arch + ".block_count");
         int heads = positive(f, arch + ".attention.head_count");
@@ -68,8 +70,95 @@ public final class GgufModel {
         }
     }
 
+    /** llama.cpp's LLM_ARCH_GPT2 hyper-parameters (convert_hf_to_gguf.py's GPT2Model writes them). */
+    private static TransformerConfig gpt2Config(GgufFile f, int context) throws GgufFormatException {
+        String a = "gpt2";
+        int width = positive(f, a + ".embedding_length"), heads = positive(f, a + ".attention.head_count");
+        int trained = positive(f, a + ".context_length");
+        if (context <= 0) context = trained;
+        if (context > trained) {
+            throw new GgufFormatException(f.path(), "gpt2 has learned positions for " + trained + " tokens (gpt2.context_length); "
+                    + "a context of " + context + " cannot be used");
+        }
+        if (f.has(a + ".attention.head_count_kv") && f.integer(a + ".attention.head_count_kv") != heads) {
+            throw new GgufFormatException(f.path(), "gpt2.attention.head_count_kv " + f.integer(a + ".attention.head_count_kv")
+                    + " differs from head_count " + heads);
+        }
+        int vocab = tensorInfo(f, "token_embd.weight").shape()[0];
+        try {
+            return new TransformerConfig(vocab, context, positive(f, a + ".block_count"), heads, heads, width,
+                    positive(f, a + ".feed_forward_length"), 0f, true, TransformerConfig.Norm.LAYER_NORM,
+                    TransformerConfig.Positions.LEARNED, TransformerConfig.Mlp.GELU,
+                    f.real(a + ".attention.layer_norm_epsilon", 1e-5f), 10000f, !f.hasTensor("output.weight"), false,
+                    TransformerConfig.RotaryPairs.HALVES);
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(f.path(), e.getMessage());
+        }
+    }
+
     public static Transformer load(GgufFile f, int context) throws IOException {
         TransformerConfig c = config(f, context);
+        Map<String, Tensor> w = c.positions() == TransformerConfig.Positions.LEARNED ? gpt2Weights(f, c) : llamaWeights(f, c);
+        try {
+            return new Transformer(c, w);
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(f.path(), e.getMessage());
+        }
+    }
+
+    /**
+     * GPT-2: the fused attn_qkv (3C, C) rows are q | k | v; each third is a row range of the
+     * stored matrix, so a view of it (contiguous, starting at a row: a block boundary for every
+     * type) runs through the quantized kernels in place. The fused bias is split into copies.
+     * Learned positions beyond a shorter context are dropped (copied to the heap, they are small).
+     */
+    private static Map<String, Tensor> gpt2Weights(GgufFile f, TransformerConfig c) throws IOException {
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        int width = c.width();
+        w.put("tokens.weight", tensor(f, "token_embd.weight"));
+        Tensor pos = tensor(f, "position_embd.weight");
+        if (pos.dim() != 2 || pos.size(0) < c.contextLength() || pos.size(1) != width) {
+            throw new GgufFormatException(f.path(), "tensor 'position_embd.weight' has shape " + java.util.Arrays.toString(pos.shape())
+                    + ", expected [" + c.contextLength() + ", " + width + "] or more rows");
+        }
+        if (pos.size(0) != c.contextLength()) {
+            Tensor rows = pos.narrow(0, 0, c.contextLength());
+            pos = Tensor.fromArray(rows.toFloatArray(), rows.shape());
+        }
+        w.put("positions.weight", pos);
+        for (int i = 0; i < c.layers(); i++) {
+            String b = "blk." + i + ".", m = "block" + i + ".";
+            normWithBias(f, w, b + "attn_norm", m + "norm1");
+            Tensor qkv = tensor(f, b + "attn_qkv.weight"), qkvBias = tensor(f, b + "attn_qkv.bias");
+            if (qkv.dim() != 2 || qkv.size(0) != 3 * width || qkv.size(1) != width || qkvBias.dim() != 1 || qkvBias.size(0) != 3 * width) {
+                throw new GgufFormatException(f.path(), "tensors '" + b + "attn_qkv.*' have shapes " + java.util.Arrays.toString(qkv.shape())
+                        + " and " + java.util.Arrays.toString(qkvBias.shape()) + ", expected [" + 3 * width + ", " + width + "] and [" + 3 * width + "]");
+            }
+            String[] parts = {"q", "k", "v"};
+            for (int p = 0; p < 3; p++) {
+                w.put(m + "attn." + parts[p] + ".weight", qkv.narrow(0, p * width, width).detach());
+                Tensor bias = qkvBias.narrow(0, p * width, width);
+                w.put(m + "attn." + parts[p] + ".bias", Tensor.fromArray(bias.toFloatArray(), width));
+            }
+            w.put(m + "attn.o.weight", tensor(f, b + "attn_output.weight"));
+            w.put(m + "attn.o.bias", tensor(f, b + "attn_output.bias"));
+            normWithBias(f, w, b + "ffn_norm", m + "norm2");
+            w.put(m + "mlp.up.weight", tensor(f, b + "ffn_up.weight"));
+            w.put(m + "mlp.up.bias", tensor(f, b + "ffn_up.bias"));
+            w.put(m + "mlp.down.weight", tensor(f, b + "ffn_down.weight"));
+            w.put(m + "mlp.down.bias", tensor(f, b + "ffn_down.bias"));
+        }
+        normWithBias(f, w, "output_norm", "norm");
+        if (!c.tiedHead()) w.put("head.weight", tensor(f, "output.weight"));
+        return w;
+    }
+
+    private static void normWithBias(GgufFile f, Map<String, Tensor> w, String gguf, String moxing) throws GgufFormatException {
+        w.put(moxing + ".weight", tensor(f, gguf + ".weight"));
+        w.put(moxing + ".bias", tensor(f, gguf + ".bias"));
+    }
+
+    private static Map<String, Tensor> llamaWeights(GgufFile f, TransformerConfig c) throws IOException {
         Map<String, Tensor> w = new LinkedHashMap<>();
         w.put("tokens.weight", tensor(f, "token_embd.weight"));
         for (int i = 0; i < c.layers(); i++) {
@@ -87,11 +176,15 @@ public final class GgufModel {
         }
         w.put("norm.weight", tensor(f, "output_norm.weight"));
         if (!c.tiedHead()) w.put("head.weight", tensor(f, "output.weight"));
-        try {
-            return new Transformer(c, w);
-        } catch (IllegalArgumentException e) {
-            throw new GgufFormatException(f.path(), e.getMessage());
+        if (f.hasTensor("rope_freqs.weight")) { // Llama 3.1-style rope scaling: D/2 frequency divisors
+            Tensor factors = tensor(f, "rope_freqs.weight");
+            if (factors.dim() != 1 || factors.size(0) != c.headDim() / 2) {
+                throw new GgufFormatException(f.path(), "tensor 'rope_freqs.weight' has shape " + java.util.Arrays.toString(factors.shape())
+                        + ", expected [" + c.headDim() / 2 + "] (head dim / 2)");
+            }
+            w.put(Transformer.FREQ_FACTORS, factors);
         }
+        return w;
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.Set;
  * A Hugging Face model directory — {@code config.json} and {@code model.safetensors} (or shards
  * listed in {@code model.safetensors.index.json}) — as the shared {@link Transformer}. Supported
  * {@code model_type}s: llama, mistral (Llama layout), qwen2 (q/k/v biases) and gpt2 (Conv1D
- * weights stored transposed, fused c_attn). Hugging Face rotates dim halves ("rotate_half"),
+ * weights stored transposed, fused c_attn); {@code rope_scaling} of type llama3 (Llama 3.1/3.2)
+ * or linear becomes {@link Transformer#FREQ_FACTORS}. Hugging Face rotates dim halves ("rotate_half"),
  * unlike GGUF's Llama files. F32 weights are copied to the heap (trainable); F16/BF16 ones stay
  * memory-mapped.
  */
@@ -46,10 +47,7 @@ public final class HfModel {
         try {
             if (LLAMA_LIKE.contains(type)) {
                 int width = positive(file, c, "hidden_size"), heads = positive(file, c, "num_attention_heads");
-                JsonNode scaling = c.path("rope_scaling");
-                if (!scaling.isMissingNode() && !scaling.isNull()) {
-                    throw new IOException(file + ": rope_scaling " + scaling + " is not supported yet");
-                }
+                ropeFactors(file, c, width / heads); // refuses rope_scaling types other than llama3 and linear
                 if (c.has("head_dim") && c.get("head_dim").asInt() != width / heads) {
                     throw new IOException(file + ": head_dim " + c.get("head_dim") + " differs from hidden_size / num_attention_heads");
                 }
@@ -84,11 +82,65 @@ public final class HfModel {
         TransformerConfig c = config(dir, context);
         Map<String, Tensor> raw = readWeights(dir);
         Map<String, Tensor> w = c.positions() == TransformerConfig.Positions.LEARNED ? gpt2Names(c, raw) : llamaNames(c, raw);
+        if (c.positions() == TransformerConfig.Positions.ROTARY) {
+            float[] factors = ropeFactors(dir.resolve("config.json"), readJson(dir.resolve("config.json")), c.headDim());
+            if (factors != null) w.put(Transformer.FREQ_FACTORS, Tensor.fromArray(factors, factors.length));
+        }
         try {
             return new Transformer(c, w);
         } catch (IllegalArgumentException e) {
             throw new IOException(dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The rotary frequency divisors that config.json's {@code rope_scaling} asks for (D/2 floats),
+     * or null without scaling. "llama3" (Llama 3.1/3.2) follows transformers'
+     * {@code _compute_llama3_parameters} and llama.cpp's convert_hf_to_gguf.py (which writes the
+     * same numbers as {@code rope_freqs.weight}): wavelengths under original/high_freq_factor keep
+     * their frequency, those over original/low_freq_factor are divided by factor, and the ones
+     * between interpolate with smooth = (original/wavelen − low)/(high − low). "linear" divides
+     * positions, that is every frequency, by factor. Other types are refused.
+     */
+    static float[] ropeFactors(Path file, JsonNode c, int headDim) throws IOException {
+        JsonNode sc = c.path("rope_scaling");
+        if (sc.isMissingNode() || sc.isNull()) return null;
+        if (!sc.isObject()) throw new IOException(file + ": rope_scaling " + sc + " is not an object");
+        String type = sc.hasNonNull("rope_type") ? sc.get("rope_type").asText() : sc.path("type").asText("");
+        if (type.equals("default")) return null;
+        double factor = scalingNumber(file, sc, "factor");
+        if (!(factor >= 1)) throw new IOException(file + ": rope_scaling factor " + factor + " (expected ≥ 1)");
+        float theta = (float) c.path("rope_theta").asDouble(10000);
+        int half = headDim / 2;
+        float[] f = new float[half];
+        switch (type) {
+            case "linear" -> java.util.Arrays.fill(f, (float) factor);
+            case "llama3" -> {
+                double low = scalingNumber(file, sc, "low_freq_factor"), high = scalingNumber(file, sc, "high_freq_factor");
+                double original = scalingNumber(file, sc, "original_max_position_embeddings");
+                if (!(high > low)) throw new IOException(file + ": rope_scaling high_freq_factor " + high + " must exceed low_freq_factor " + low);
+                for (int i = 0; i < half; i++) {
+                    double invFreq = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim)); // float, as Rotary and HF compute it
+                    double wavelen = 2 * Math.PI / invFreq;
+                    if (wavelen < original / high) f[i] = 1f;
+                    else if (wavelen > original / low) f[i] = (float) factor;
+                    else {
+                        double smooth = (original / wavelen - low) / (high - low);
+                        f[i] = (float) (1 / ((1 - smooth) / factor + smooth));
+                    }
+                }
+            }
+            default -> throw new IOException(file + ": rope_scaling type '" + type + "' is not supported (supported: llama3, linear)");
+        }
+        return f;
+    }
+
+    private static double scalingNumber(Path file, JsonNode sc, String key) throws IOException {
+        JsonNode v = sc.get(key);
+        if (v == null || !v.isNumber() || !(v.asDouble() > 0)) {
+            throw new IOException(file + ": rope_scaling \"" + key + "\" = " + v + " (expected a positive number)");
+        }
+        return v.asDouble();
     }
 
     private static Map<String, Tensor> llamaNames(TransformerConfig c, Map<String, Tensor> raw) {

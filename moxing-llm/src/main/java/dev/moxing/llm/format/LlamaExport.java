@@ -62,6 +62,11 @@ public final class LlamaExport {
             if (permute && s.moxing().endsWith(".attn.k.weight")) rows = halvesToAdjacent(rows, c.kvHeads(), c.headDim(), s.shape()[1]);
             items.add(new GgufExport.Item(s.gguf(), s.shape(), rows));
         }
+        Tensor factors = weights.get(Transformer.FREQ_FACTORS);
+        if (factors != null) { // rope scaling: llama.cpp's rope_freqs.weight, D/2 F32 frequency divisors
+            unused.remove(Transformer.FREQ_FACTORS);
+            items.add(new GgufExport.Item("rope_freqs.weight", factors.shape(), rows(factors)));
+        }
         if (!unused.isEmpty()) throw new IllegalArgumentException("weights with no place in a GGUF " + arch + " file: " + unused);
         return new GgufExport.Model(metadata(c, name, tokenizer), items, List.of());
     }

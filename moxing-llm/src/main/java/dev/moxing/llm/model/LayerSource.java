@@ -29,6 +29,14 @@ abstract sealed class LayerSource {
                 ? new LayerNorm(c.width(), c.normEps()) : new RMSNorm(c.width(), c.normEps());
     }
 
+    /**
+     * The rotary frequency factors ("rotary.freq_factors", {@code half} floats), or null: only
+     * given weights can carry them (fresh models rotate at the plain frequencies).
+     */
+    float[] freqFactors(int half) {
+        return null;
+    }
+
     /** Randomness for dropout (and initialisation, for fresh layers). */
     abstract Rng rng();
 
@@ -38,9 +46,16 @@ abstract sealed class LayerSource {
 
     static final class Fresh extends LayerSource {
         private final Rng rng;
+        private final float[] freqFactors;
 
-        Fresh(Rng rng) {
+        Fresh(Rng rng, float[] freqFactors) {
             this.rng = rng;
+            this.freqFactors = freqFactors;
+        }
+
+        @Override
+        float[] freqFactors(int half) {
+            return freqFactors;
         }
 
         @Override
@@ -94,6 +109,12 @@ abstract sealed class LayerSource {
                 for (var e : m.namedParameters().entrySet()) e.getValue().copyFrom(take(name + "." + e.getKey(), c.width()));
             }
             return m;
+        }
+
+        @Override
+        float[] freqFactors(int half) {
+            if (!remaining.containsKey(Transformer.FREQ_FACTORS)) return null;
+            return take(Transformer.FREQ_FACTORS, half).toFloatArray();
         }
 
         @Override

@@ -5,7 +5,9 @@ import dev.moxing.tensor.Tensor;
 
 /**
  * Rotary position embeddings (RoFormer) as one fused op: each head's dims form pairs rotated by
- * angle pos · θ^(−2i/D), i the pair index. Which dims pair up is {@link TransformerConfig.RotaryPairs}.
+ * angle pos · θ^(−2i/D) / f_i, i the pair index and f_i an optional per-pair frequency factor (1 by
+ * default; Llama 3.1's "llama3" scaling and linear scaling divide frequencies by such factors, as
+ * llama.cpp's {@code rope_freqs.weight} does). Which dims pair up is {@link TransformerConfig.RotaryPairs}.
  * The backward pass is the inverse rotation of the gradient (a rotation is orthogonal), so no
  * intermediate tensors exist in either direction. The cos/sin tables are computed once per model.
  */
@@ -16,7 +18,20 @@ final class Rotary {
     private final boolean adjacent;
 
     Rotary(int contextLength, int headDim, float theta, TransformerConfig.RotaryPairs pairs) {
+        this(contextLength, headDim, theta, pairs, null);
+    }
+
+    /** {@code freqFactors}: D/2 positive divisors of the pair frequencies, or null for none. */
+    Rotary(int contextLength, int headDim, float theta, TransformerConfig.RotaryPairs pairs, float[] freqFactors) {
         half = headDim / 2;
+        if (freqFactors != null) {
+            if (freqFactors.length != half) {
+                throw new IllegalArgumentException("rotary: " + freqFactors.length + " frequency factors, expected " + half);
+            }
+            for (float f : freqFactors) {
+                if (!(f > 0) || Float.isInfinite(f)) throw new IllegalArgumentException("rotary: frequency factor " + f + " is not positive");
+            }
+        }
         adjacent = pairs == TransformerConfig.RotaryPairs.ADJACENT;
         cos = new float[contextLength * half];
         sin = new float[contextLength * half];
@@ -24,6 +39,7 @@ final class Rotary {
             // Frequency and angle in float, as llama2.c, llama.cpp and Hugging Face compute them, so
             // that greedy outputs agree with theirs as far as possible.
             float freq = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
+            if (freqFactors != null) freq /= freqFactors[i]; // in float, as llama.cpp divides by rope_freqs
             for (int p = 0; p < contextLength; p++) {
                 float angle = p * freq;
                 cos[p * half + i] = (float) Math.cos(angle);

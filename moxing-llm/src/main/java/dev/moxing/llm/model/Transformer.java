@@ -18,6 +18,15 @@ import java.util.Map;
  * trains (full sequences, dropout) and generates (one position at a time through a {@link KvCache}).
  */
 public final class Transformer extends Module {
+    /**
+     * The optional state-dict entry of per-pair rotary frequency divisors (D/2 floats; see
+     * {@link Rotary}): what Llama 3.1-style "llama3" or linear rope scaling comes down to, and what
+     * GGUF files hold as {@code rope_freqs.weight}. Kept out of {@link TransformerConfig} (whose
+     * saved JSON stays as it was) and carried as a buffer instead, so that it is saved in
+     * checkpoints and written by the GGUF export. Absent: plain frequencies.
+     */
+    public static final String FREQ_FACTORS = "rotary.freq_factors";
+
     private final TransformerConfig config;
     private final Embedding tokens;
     private final Embedding positions;
@@ -28,7 +37,15 @@ public final class Transformer extends Module {
 
     /** A fresh model with GPT-2 initialisation, for training from scratch. */
     public Transformer(TransformerConfig c, Rng rng) {
-        this(c, new LayerSource.Fresh(rng));
+        this(c, rng, null);
+    }
+
+    /**
+     * A fresh model whose rotary frequencies are divided by {@code freqFactors} (D/2 floats, or
+     * null for none); see {@link #FREQ_FACTORS}.
+     */
+    public Transformer(TransformerConfig c, Rng rng, float[] freqFactors) {
+        this(c, new LayerSource.Fresh(rng, freqFactors));
         initGpt2(rng);
     }
 
@@ -36,7 +53,8 @@ public final class Transformer extends Module {
      * A model over existing weights, named as in {@link #stateDict()} ("tokens.weight",
      * "block0.attn.q.weight", …). Tensors are used as they are, not copied: memory-mapped, F16 and
      * quantized weights stay where they are (and frozen). Missing, extra or misshapen weights
-     * are errors that name the weight.
+     * are errors that name the weight. An optional {@link #FREQ_FACTORS} entry ((D/2) floats)
+     * divides the rotary frequencies.
      */
     public Transformer(TransformerConfig c, Map<String, Tensor> weights) {
         this(c, new LayerSource.Given(weights));
@@ -48,8 +66,14 @@ public final class Transformer extends Module {
         positions = c.positions() == TransformerConfig.Positions.LEARNED
                 ? registerModule("positions", src.embedding("positions", c.contextLength(), c.width())) : null;
         drop = registerModule("drop", new Dropout(c.dropout(), src.rng()));
-        Rotary rotary = c.positions() == TransformerConfig.Positions.ROTARY
-                ? new Rotary(c.contextLength(), c.headDim(), c.ropeTheta(), c.rotaryPairs()) : null;
+        Rotary rotary = null;
+        if (c.positions() == TransformerConfig.Positions.ROTARY) {
+            float[] factors = src.freqFactors(c.headDim() / 2);
+            rotary = new Rotary(c.contextLength(), c.headDim(), c.ropeTheta(), c.rotaryPairs(), factors);
+            if (factors != null) {
+                registerModule("rotary", new FreqFactors(Tensor.fromArray(factors.clone(), factors.length)));
+            }
+        }
         for (int i = 0; i < c.layers(); i++) {
             blocks.add(registerModule("block" + i, new TransformerBlock(c, rotary, src, "block" + i)));
         }
@@ -73,6 +97,24 @@ public final class Transformer extends Module {
                 boolean residual = name.endsWith("attn.o.weight") || name.endsWith("mlp.down.weight");
                 p.copyFrom(Tensor.randn(rng, p.shape()).mul(residual ? residStd : std));
             }
+        }
+    }
+
+    /** The rotary frequency divisors, or null when the model has none. */
+    public float[] freqFactors() {
+        Tensor t = stateDict().get(FREQ_FACTORS);
+        return t == null ? null : t.toFloatArray();
+    }
+
+    /** Holds the frequency factors as the buffer "rotary.freq_factors" (saved, not trained). */
+    private static final class FreqFactors extends Module {
+        FreqFactors(Tensor factors) {
+            registerBuffer("freq_factors", factors);
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new UnsupportedOperationException("holds the rotary frequency factors only");
         }
     }
 

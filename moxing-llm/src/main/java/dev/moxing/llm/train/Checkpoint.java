@@ -105,14 +105,16 @@ public final class Checkpoint {
                     + dir.resolve(CONFIG) + " says vocabSize " + config.vocabSize()
                     + ": the tokenizer does not belong to this model");
         }
-        Transformer model = new Transformer(config, dropoutRng);
         Path weights = require(dir, WEIGHTS);
         try {
-            model.loadStateDict(SafeTensors.read(weights));
+            Map<String, Tensor> state = SafeTensors.read(weights);
+            Tensor factors = state.get(Transformer.FREQ_FACTORS); // rope scaling of an imported model
+            Transformer model = new Transformer(config, dropoutRng, factors == null ? null : factors.toFloatArray());
+            model.loadStateDict(state);
+            return new Loaded(config, model, tokenizer);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(weights + " does not match " + dir.resolve(CONFIG) + ": " + e.getMessage(), e);
         }
-        return new Loaded(config, model, tokenizer);
     }
 
     public static TransformerConfig readConfig(Path dir) throws IOException {

@@ -154,7 +154,7 @@ class GgufConvertTest {
 
     /** Hugging Face rotates halves, Llama GGUF adjacent pairs: the permuted q/k rows must give the same logits. */
     @ParameterizedTest
-    @ValueSource(strings = {"llama-tiny", "qwen2-tiny"})
+    @ValueSource(strings = {"llama-tiny", "qwen2-tiny", "llama3-tiny"})
     void huggingFaceModelsKeepTheirLogits(String fixture) throws Exception {
         Path dir = Path.of("src/test/resources/hf", fixture), out = tmp.resolve(fixture + ".gguf");
         GgufConvert.convert(dir.toString(), out, GgufConvert.Options.of(GgmlType.F32).withoutTokenizer());
@@ -165,6 +165,28 @@ class GgufConvertTest {
         assertThat(gguf.config().rotaryPairs()).isEqualTo(fixture.startsWith("qwen2")
                 ? TransformerConfig.RotaryPairs.HALVES : TransformerConfig.RotaryPairs.ADJACENT);
         assertSameLogits(hf, gguf, 64);
+        // Llama 3.1 rope scaling travels as llama.cpp's rope_freqs.weight (D/2 F32 divisors)
+        assertThat(f.hasTensor("rope_freqs.weight")).isEqualTo(fixture.equals("llama3-tiny"));
+        if (fixture.equals("llama3-tiny")) {
+            assertThat(f.tensor("rope_freqs.weight").toFloatArray()).containsExactly(hf.freqFactors());
+            assertThat(gguf.freqFactors()).containsExactly(hf.freqFactors());
+            // and in a Moxing checkpoint (a buffer of the model, saved and loaded with the weights)
+            Path ckpt = tmp.resolve("llama3-ckpt");
+            int[] cps = new int[64];
+            for (int i = 0; i < 64; i++) cps[i] = 'A' + i;
+            dev.moxing.llm.train.Checkpoint.save(ckpt, hf, dev.moxing.tokenizer.CharTokenizer.of(cps).withoutUnknownId(), null, null);
+            Transformer back = dev.moxing.llm.train.Checkpoint.loadModel(ckpt).model();
+            assertThat(back.freqFactors()).containsExactly(hf.freqFactors());
+            assertSameLogits(hf, back, 64);
+        } else if (fixture.equals("llama-tiny")) {
+            // a rope_freqs.weight of the wrong size is refused by name
+            dev.moxing.gguf.GgufWriter w = dev.moxing.gguf.GgufWriter.copyOf(f);
+            w.addTensor("rope_freqs.weight", GgmlType.F32, new int[] {3}, java.lang.foreign.MemorySegment.ofArray(new byte[12]));
+            Path bad = tmp.resolve("bad-rope-freqs.gguf");
+            w.write(bad);
+            assertThatThrownBy(() -> GgufModel.load(GgufFile.open(bad), 0)).hasMessageContaining("rope_freqs.weight")
+                    .hasMessageContaining("[4]");
+        }
         assertThatThrownBy(() -> GgufConvert.convert(dir.toString(), tmp.resolve("x.gguf"), GgufConvert.Options.of(GgmlType.F32)))
                 .hasMessageContaining("tokenizer.json").hasMessageContaining("--vocab");
     }

@@ -24,7 +24,8 @@ class HfModelTest {
     static final Path HF = Path.of("src/test/resources/hf");
 
     @ParameterizedTest
-    @CsvSource({"llama-tiny, llama-tiny", "llama-tiny-sharded, llama-tiny", "qwen2-tiny, qwen2-tiny", "gpt2-tiny, gpt2-tiny"})
+    @CsvSource({"llama-tiny, llama-tiny", "llama-tiny-sharded, llama-tiny", "qwen2-tiny, qwen2-tiny", "gpt2-tiny, gpt2-tiny",
+            "llama3-tiny, llama3-tiny"})
     void logitsAndGreedyMatchPyTorch(String dir, String expectedDir) throws Exception {
         JsonNode expected = new JsonMapper().readTree(HF.resolve(expectedDir).resolve("expected.json").toFile());
         assertThat(ModelFiles.kind(HF.resolve(dir))).isEqualTo(ModelFiles.Kind.HUGGING_FACE);
@@ -64,6 +65,37 @@ class HfModelTest {
         assertThat(c.tiedHead()).isTrue();
         assertThat(c.rotaryPairs()).isEqualTo(TransformerConfig.RotaryPairs.HALVES);
         assertThat(c.ropeTheta()).isEqualTo(1_000_000f);
+    }
+
+    /** Llama 3.1's "llama3" rope_scaling: divisors per pair, all three bands in the fixture, and they matter. */
+    @Test
+    void llama3RopeScaling(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Transformer scaled = HfModel.load(HF.resolve("llama3-tiny"), 0);
+        float[] f = scaled.freqFactors();
+        assertThat(f).hasSize(4);
+        assertThat(f[0]).isEqualTo(1f);
+        assertThat(f[1]).isBetween(3.3f, 3.32f); // smooth = (32/62.83 − 0.25)/3.75, 1/((1 − s)/4 + s)
+        assertThat(f[2]).isEqualTo(4f);
+        assertThat(f[3]).isEqualTo(4f);
+        assertThat(HfModel.load(HF.resolve("llama-tiny"), 0).freqFactors()).isNull();
+        // the same weights without the scaling give other logits (positions 0..23)
+        Path dir = tmp.resolve("m");
+        Files.createDirectories(dir);
+        Files.copy(HF.resolve("llama3-tiny/model.safetensors"), dir.resolve("model.safetensors"));
+        String config = Files.readString(HF.resolve("llama3-tiny/config.json"));
+        Files.writeString(dir.resolve("config.json"), config.replaceFirst("(?s)\"rope_scaling\": \\{.*?\\}", "\"rope_scaling\": null"));
+        Transformer plain = HfModel.load(dir, 0);
+        assertThatThrownBy(() -> GgufConvertTest.assertSameLogits(scaled, plain, 64)).isInstanceOf(AssertionError.class);
+        // the older key "type", and linear scaling (every frequency divided by factor)
+        Files.writeString(dir.resolve("config.json"), config.replace("\"rope_type\"", "\"type\""));
+        assertThat(HfModel.load(dir, 0).freqFactors()).containsExactly(f);
+        Files.writeString(dir.resolve("config.json"), config.replace("\"llama3\"", "\"linear\""));
+        assertThat(HfModel.load(dir, 0).freqFactors()).containsExactly(4f, 4f, 4f, 4f);
+        Files.writeString(dir.resolve("config.json"), config.replace("\"llama3\"", "\"yarn\""));
+        assertThatThrownBy(() -> HfModel.load(dir, 0)).hasMessageContaining("config.json").hasMessageContaining("'yarn'")
+                .hasMessageContaining("not supported");
+        Files.writeString(dir.resolve("config.json"), config.replace("\"factor\": 4.0", "\"factor\": \"x\""));
+        assertThatThrownBy(() -> HfModel.load(dir, 0)).hasMessageContaining("config.json").hasMessageContaining("factor");
     }
 
     @Test
