@@ -30,11 +30,10 @@ import java.util.OptionalInt;
  * control and unknown tokens nothing (as llama.cpp with {@code special = false}); one leading
  * space is dropped from the first piece when the encoder adds the prefix.
  */
-public final class SentencePieceBpe implements Tokenizer {
+public final class SentencePieceBpe extends VocabularyTokenizer {
 
     static final char SPACE_MARK = '\u2581';
 
-    private final Vocabulary vocab;
     private final boolean addSpacePrefix;
     private final MergeTable merges; // null: merge by score
     private final int[] mergeLeft, mergeRight;
@@ -42,7 +41,7 @@ public final class SentencePieceBpe implements Tokenizer {
 
     /** Merging by score when {@code mergeLeft} is null, else by the rules (left, right) in rank order. */
     SentencePieceBpe(Vocabulary vocab, boolean addSpacePrefix, int[] mergeLeft, int[] mergeRight) {
-        this.vocab = vocab;
+        super(vocab);
         this.addSpacePrefix = addSpacePrefix;
         this.mergeLeft = mergeLeft;
         this.mergeRight = mergeRight;
@@ -312,31 +311,6 @@ public final class SentencePieceBpe implements Tokenizer {
 
     // ---- the vocabulary -----------------------------------------------------------------------
 
-    @Override
-    public int vocabSize() {
-        return vocab.size();
-    }
-
-    @Override
-    public String tokenText(int id) {
-        vocab.checkIds(new int[] {id});
-        return vocab.tokens[id];
-    }
-
-    public TokenType tokenType(int id) {
-        return vocab.types[id];
-    }
-
-    public float score(int id) {
-        return vocab.scores[id];
-    }
-
-    /** The id of a token's exact text, if it is in the vocabulary. */
-    public OptionalInt idOf(String token) {
-        int id = vocab.index.find(token);
-        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
-    }
-
     /** Whether encoding puts a {@code ▁} before text that starts the input or follows an added token. */
     public boolean addsSpacePrefix() {
         return addSpacePrefix;
@@ -354,30 +328,6 @@ public final class SentencePieceBpe implements Tokenizer {
             for (int r = 0; r < mergeLeft.length; r++) lines.add(vocab.tokens[mergeLeft[r]] + " " + vocab.tokens[mergeRight[r]]);
         }
         return lines;
-    }
-
-    Vocabulary vocabulary() {
-        return vocab;
-    }
-
-    @Override
-    public OptionalInt bosId() {
-        return vocab.ids.bosId();
-    }
-
-    @Override
-    public int[] eosIds() {
-        return vocab.ids.stop().clone();
-    }
-
-    @Override
-    public boolean addsBos() {
-        return vocab.ids.addBos();
-    }
-
-    @Override
-    public void save(Path path) throws IOException {
-        VocabularyFile.write(path, this);
     }
 
     @Override

@@ -21,16 +21,15 @@ import java.util.OptionalInt;
  * continuations glued on, control tokens dropped, and the space before . , ! ? removed as in Hugging
  * Face's {@code clean_up_tokenization_spaces}.
  */
-public final class WordPiece implements Tokenizer {
+public final class WordPiece extends VocabularyTokenizer {
 
     private static final int MAX_WORD_CHARS = 100;
 
-    private final Vocabulary vocab;
     private final boolean lowercase, stripAccents;
 
     WordPiece(Vocabulary vocab, boolean lowercase, boolean stripAccents) {
+        super(vocab);
         if (vocab.ids.unk() < 0) throw new IllegalArgumentException("a WordPiece vocabulary needs an unknown token");
-        this.vocab = vocab;
         this.lowercase = lowercase;
         this.stripAccents = stripAccents;
     }
@@ -113,52 +112,12 @@ public final class WordPiece implements Tokenizer {
         return vocab.tokens[id].replace(SentencePieceBpe.SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public int vocabSize() {
-        return vocab.size();
-    }
-
-    @Override
-    public String tokenText(int id) {
-        vocab.checkIds(new int[] {id});
-        return vocab.tokens[id];
-    }
-
-    public OptionalInt idOf(String token) {
-        int id = vocab.index.find(token);
-        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
-    }
-
     public boolean lowercases() {
         return lowercase;
     }
 
     public boolean stripsAccents() {
         return stripAccents;
-    }
-
-    Vocabulary vocabulary() {
-        return vocab;
-    }
-
-    @Override
-    public OptionalInt bosId() {
-        return vocab.ids.bosId();
-    }
-
-    @Override
-    public int[] eosIds() {
-        return vocab.ids.stop().clone();
-    }
-
-    @Override
-    public boolean addsBos() {
-        return vocab.ids.addBos();
-    }
-
-    @Override
-    public void save(Path path) throws IOException {
-        VocabularyFile.write(path, this);
     }
 
     @Override
