@@ -56,6 +56,28 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * Swaps a registered child for another module (model surgery, e.g. wrapping a Linear in a LoRA
+     * adapter) and returns the old one. Public because the surgery lives outside the model's
+     * package; it takes effect only in modules that reach the child through {@link #children()}
+     * or {@link #child(String)} at forward time rather than through a field captured at
+     * construction.
+     */
+    public Module replaceModule(String name, Module module) {
+        if (!children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no submodule '" + name + "'");
+        }
+        if (module == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": null submodule for '" + name + "'");
+        return children.put(name, module);
+    }
+
+    /** A registered child by name, as it is now (after any {@link #replaceModule}). */
+    protected Module child(String name) {
+        Module m = children.get(name);
+        if (m == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": no submodule '" + name + "'");
+        return m;
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid member name '" + name + "'");

@@ -8,27 +8,30 @@ import dev.moxing.tensor.Tensor;
 /** The position-wise MLP: GELU (GPT-2: up, gelu-tanh, down) or SwiGLU (Llama: down(silu(gate) ∘ up)). */
 public final class FeedForward extends Module {
     private final TransformerConfig.Mlp kind;
-    private final Linear up, gate, down;
     private final Dropout drop;
 
     FeedForward(TransformerConfig c, LayerSource src, String name) {
         kind = c.mlp();
-        up = registerModule("up", src.linear(name + ".up", c.width(), c.hidden(), c.bias()));
-        gate = kind == TransformerConfig.Mlp.SWIGLU
-                ? registerModule("gate", src.linear(name + ".gate", c.width(), c.hidden(), c.bias())) : null;
-        down = registerModule("down", src.linear(name + ".down", c.hidden(), c.width(), c.bias()));
+        // Read back through child() at forward time so that Module.replaceModule (LoRA) takes effect.
+        registerModule("up", src.linear(name + ".up", c.width(), c.hidden(), c.bias()));
+        if (kind == TransformerConfig.Mlp.SWIGLU) registerModule("gate", src.linear(name + ".gate", c.width(), c.hidden(), c.bias()));
+        registerModule("down", src.linear(name + ".down", c.hidden(), c.width(), c.bias()));
         drop = registerModule("drop", new Dropout(c.dropout(), src.rng()));
     }
 
     Linear output() {
-        return down;
+        return linear("down");
+    }
+
+    private Linear linear(String name) {
+        return (Linear) child(name);
     }
 
     @Override
     public Tensor forward(Tensor x) { // (B, T, C) → (B, T, C)
         Tensor h = kind == TransformerConfig.Mlp.GELU
-                ? up.forward(x).geluTanh()
-                : SwiGlu.apply(gate.forward(x), up.forward(x));
-        return drop.forward(down.forward(h));
+                ? linear("up").forward(x).geluTanh()
+                : SwiGlu.apply(linear("gate").forward(x), linear("up").forward(x));
+        return drop.forward(linear("down").forward(h));
     }
 }

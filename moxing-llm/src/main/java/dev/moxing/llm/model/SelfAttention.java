@@ -8,7 +8,6 @@ import dev.moxing.tensor.Tensor;
 /** Causal multi-head self-attention with optional grouped-query heads and rotary positions. */
 public final class SelfAttention extends Module {
     private final TransformerConfig c;
-    private final Linear wq, wk, wv, wo;
     private final Dropout residDrop;
     private final Rotary rotary;
 
@@ -17,15 +16,22 @@ public final class SelfAttention extends Module {
         this.rotary = rotary;
         int d = c.headDim();
         boolean qkvBias = c.bias() || c.qkvBias();
-        wq = registerModule("q", src.linear(name + ".q", c.width(), c.heads() * d, qkvBias));
-        wk = registerModule("k", src.linear(name + ".k", c.width(), c.kvHeads() * d, qkvBias));
-        wv = registerModule("v", src.linear(name + ".v", c.width(), c.kvHeads() * d, qkvBias));
-        wo = registerModule("o", src.linear(name + ".o", c.heads() * d, c.width(), c.bias()));
+        // The projections are read back through child() at forward time, not kept in fields, so
+        // that model surgery (Module.replaceModule, e.g. LoRA adapters) takes effect.
+        registerModule("q", src.linear(name + ".q", c.width(), c.heads() * d, qkvBias));
+        registerModule("k", src.linear(name + ".k", c.width(), c.kvHeads() * d, qkvBias));
+        registerModule("v", src.linear(name + ".v", c.width(), c.kvHeads() * d, qkvBias));
+        registerModule("o", src.linear(name + ".o", c.heads() * d, c.width(), c.bias()));
         residDrop = registerModule("drop", new Dropout(c.dropout(), src.rng()));
     }
 
     Linear output() {
-        return wo;
+        return linear("o");
+    }
+
+    /** A projection as registered now: a Linear or a subclass such as a LoRA wrapper. */
+    private Linear linear(String name) {
+        return (Linear) child(name);
     }
 
     @Override
@@ -36,9 +42,9 @@ public final class SelfAttention extends Module {
     /** x (B, T, C) at positions start.. → (B, T, C); with a cache, attends to the cached prefix too. */
     Tensor forward(Tensor x, KvCache cache, int layer, int start) {
         int b = x.size(0), t = x.size(1), d = c.headDim();
-        Tensor q = wq.forward(x).view(b, t, c.heads(), d);                    // (B, T, H, D)
-        Tensor k = wk.forward(x).view(b, t, c.kvHeads(), d);                  // (B, T, Hkv, D)
-        Tensor v = wv.forward(x).view(b, t, c.kvHeads(), d).transpose(1, 2);  // (B, Hkv, T, D)
+        Tensor q = linear("q").forward(x).view(b, t, c.heads(), d);                    // (B, T, H, D)
+        Tensor k = linear("k").forward(x).view(b, t, c.kvHeads(), d);                  // (B, T, Hkv, D)
+        Tensor v = linear("v").forward(x).view(b, t, c.kvHeads(), d).transpose(1, 2);  // (B, Hkv, T, D)
         if (rotary != null) {
             q = rotary.apply(q, start);
             k = rotary.apply(k, start);
@@ -53,6 +59,6 @@ public final class SelfAttention extends Module {
         // A cache hands out views of its buffers, which attention reads in place: no contiguous() there.
         Tensor y = Tensor.attention(q.contiguous(), k, v, true);                   // (B, H, T, D)
         y = y.transpose(1, 2).reshape(b, t, c.heads() * d);                                 // (B, T, C)
-        return residDrop.forward(wo.forward(y));
+        return residDrop.forward(linear("o").forward(y));
     }
 }
