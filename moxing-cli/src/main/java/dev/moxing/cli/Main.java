@@ -13,7 +13,7 @@ import java.util.Properties;
         versionProvider = Main.Version.class,
         description = "Moxing (模型): define, train, evaluate and run neural networks in pure Java.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, dev.moxing.cli.llm.GenerateCommand.class,
-                dev.moxing.cli.llm.ChatCommand.class, dev.moxing.cli.llm.TokenizeCommand.class, dev.moxing.cli.llm.ConvertCommand.class,
+                dev.moxing.cli.llm.ChatCommand.class, dev.moxing.cli.llm.FinetuneCommand.class, dev.moxing.cli.llm.TokenizeCommand.class, dev.moxing.cli.llm.ConvertCommand.class,
                 InspectCommand.class, ExampleCommand.class, BenchCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -20,7 +20,7 @@ class MainTest {
                 {"bench", "--help"}, {"bench", "gemm", "--help"}, {"bench", "ops", "--help"}, {"demo", "--help"},
                 {"train", "--help"}, {"train", "fashion-mnist", "--help"}, {"train", "gpt", "--help"}, {"eval", "--help"},
                 {"eval", "perplexity", "--help"}, {"predict", "--help"}, {"generate", "--help"}, {"chat", "--help"}, {"inspect", "--help"},
-                {"tokenize", "--help"}, {"bench", "generate", "--help"}}) {
+                {"tokenize", "--help"}, {"bench", "generate", "--help"}, {"finetune", "--help"}, {"chat", "--help"}, {"convert", "--help"}}) {
             String[] r = run(args);
             assertThat(r[0]).as(String.join(" ", args)).isEqualTo("0");
             assertThat(r[1]).as(String.join(" ", args)).contains("Usage:");

@@ -132,6 +132,11 @@ public final class TrainGptCommand implements Callable<Integer> {
             o.flush();
             trainer = Pretraining.resume(resume, text, options);
         }
+        return runReporting(o, trainer, dir);
+    }
+
+    /** Prints the run's summary, trains with progress and evaluation lines, and says where the model is. */
+    static int runReporting(PrintWriter o, GptTrainer trainer, Path dir) throws java.io.IOException {
         printSummary(o, trainer);
         trainer.run(dir, new TrainingListener() {
             @Override

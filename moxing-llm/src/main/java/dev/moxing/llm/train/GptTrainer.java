@@ -62,10 +62,19 @@ public final class GptTrainer {
         this.dataRng = new Rng(options.seed() + 1);
         this.schedule = new WarmupCosine(options.warmup(), options.steps(), options.minLr());
         this.optimizer = ParamGroups.bind(new AdamW(options.lr(), BETA1, BETA2, EPS, options.weightDecay(), false),
-                ParamGroups.decayOnlyMatrices(model.namedParameters(), options.weightDecay()));
+                ParamGroups.decayOnlyMatrices(trainable(model.namedParameters()), options.weightDecay()));
         this.params = model.parameters();
         this.history = new ArrayList<>();
         model.train(true);
+    }
+
+    /** Parameters the optimizer may update (frozen and stored weights excluded). */
+    private static Map<String, Tensor> trainable(Map<String, Tensor> named) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        named.forEach((k, v) -> {
+            if (v.requiresGrad()) out.put(k, v);
+        });
+        return out;
     }
 
     /** A new run: weights drawn from {@code options.seed()}. */
@@ -77,6 +86,16 @@ public final class GptTrainer {
         }
         Rng modelRng = new Rng(options.seed());
         return new GptTrainer(new Transformer(config, modelRng), modelRng, tokenizer, tokenizerSpec, text, ids, options);
+    }
+
+    /**
+     * A new run that starts from trained weights (full fine-tuning): {@code model} and its
+     * tokenizer come from a checkpoint; the optimizer, schedule and step count start afresh on
+     * the new text. Only parameters that require grad are optimised.
+     */
+    public static GptTrainer fineTune(Transformer model, Tokenizer tokenizer, String tokenizerSpec,
+                                      TrainingState.TextInfo text, int[] ids, TrainOptions options) {
+        return new GptTrainer(model, new Rng(options.seed()), tokenizer, tokenizerSpec, text, ids, options);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.moxing.llm.train;
 import dev.moxing.llm.model.TransformerConfig;
 import dev.moxing.tokenizer.ByteLevelBpe;
 import dev.moxing.tokenizer.CharTokenizer;
+import dev.moxing.random.Rng;
 import dev.moxing.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -68,6 +69,26 @@ public final class Pretraining {
         Tokenizer tokenizer = buildTokenizer(tokenizerSpec, corpus.text());
         int[] ids = tokenizer.encode(corpus.text());
         return GptTrainer.create(shape.config(tokenizer.vocabSize()), tokenizer, tokenizerSpec, corpus.info(), ids, options);
+    }
+
+    /**
+     * Full fine-tuning: a new run on {@code textFile} that starts from the weights and tokenizer
+     * of the checkpoint in {@code baseDir} (fresh optimizer and schedule). The text must be
+     * encodable with the checkpoint's tokenizer (a character model knows only its characters).
+     */
+    public static GptTrainer fineTune(Path baseDir, Path textFile, TrainOptions options) throws IOException {
+        Checkpoint.Loaded base = Checkpoint.loadModel(baseDir, new Rng(options.seed()));
+        Corpus corpus = Corpus.read(textFile);
+        if (corpus.text().isEmpty()) throw new IllegalArgumentException(textFile + " is empty");
+        int[] ids;
+        try {
+            ids = base.tokenizer().encode(corpus.text());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(textFile + " cannot be encoded with the tokenizer of " + baseDir + ": "
+                    + e.getMessage(), e);
+        }
+        String spec = Checkpoint.exists(baseDir) ? Checkpoint.readTraining(baseDir).tokenizer() : "from " + baseDir;
+        return GptTrainer.fineTune(base.model(), base.tokenizer(), spec, corpus.info(), ids, options);
     }
 
     /**
