@@ -1,6 +1,8 @@
 package dev.moxing.cli.llm;
 
 import dev.moxing.llm.train.GptTrainer;
+import dev.moxing.nn.lora.Lora;
+import dev.moxing.nn.lora.LoraConfig;
 import dev.moxing.llm.train.Pretraining;
 import dev.moxing.llm.train.TrainOptions;
 import picocli.CommandLine.Command;
@@ -54,6 +56,10 @@ public final class FinetuneCommand implements Callable<Integer> {
     long seed = 1337;
     @Option(names = "--overwrite", description = "Allow --out to replace an existing checkpoint of another run.")
     boolean overwrite;
+    @Option(names = "--lora", paramLabel = "SPEC", description = {"Train LoRA adapters only, e.g. r=8,alpha=16,dropout=0.05,targets=attn.q+attn.v "
+            + "(targets among attn.q attn.k attn.v attn.o mlp.up mlp.gate mlp.down; defaults: alpha 2r, dropout 0, targets attn.q+attn.v).",
+            "The result is saved merged (a plain checkpoint) plus adapters.safetensors; no intermediate checkpoints."})
+    String lora;
 
     @Override
     public Integer call() throws Exception {
@@ -65,7 +71,42 @@ public final class FinetuneCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.println("fine-tuning " + model + " on " + text + " ...");
         o.flush();
-        GptTrainer trainer = Pretraining.fineTune(model, text, options);
-        return TrainGptCommand.runReporting(o, trainer, out);
+        if (lora == null) return TrainGptCommand.runReporting(o, Pretraining.fineTune(model, text, options), out);
+        LoraConfig cfg = parseLora(lora, seed);
+        GptTrainer trainer = Pretraining.fineTune(model, text, options, cfg);
+        long trainable = Lora.trainableParameters(trainer.model()).stream().mapToLong(t -> t.numel()).sum();
+        o.printf(java.util.Locale.ROOT, "LoRA: rank %d, alpha %s, dropout %s, targets %s: %,d trainable parameters of %,d (%.2f%%)%n",
+                cfg.rank(), cfg.alpha(), cfg.dropout(), new java.util.TreeSet<>(cfg.targets()), trainable,
+                trainer.model().parameterCount(), 100.0 * trainable / trainer.model().parameterCount());
+        TrainGptCommand.runReporting(o, trainer, null);
+        Pretraining.saveMergedLora(trainer, out);
+        o.println("saved: merged model in " + out + ", adapters in " + out.resolve("adapters.safetensors"));
+        o.flush();
+        return 0;
+    }
+
+    /** "r=8,alpha=16,dropout=0.05,targets=attn.q+attn.v" → a LoraConfig. */
+    static LoraConfig parseLora(String spec, long seed) {
+        int rank = -1;
+        Float alpha = null;
+        float dropout = 0f;
+        java.util.Set<String> targets = java.util.Set.of("attn.q", "attn.v");
+        for (String part : spec.split(",")) {
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2) throw new IllegalArgumentException("--lora: expected key=value, got '" + part + "' in '" + spec + "'");
+            try {
+                switch (kv[0].trim()) {
+                    case "r", "rank" -> rank = Integer.parseInt(kv[1].trim());
+                    case "alpha" -> alpha = Float.parseFloat(kv[1].trim());
+                    case "dropout" -> dropout = Float.parseFloat(kv[1].trim());
+                    case "targets" -> targets = java.util.Set.of(kv[1].trim().split("\\+"));
+                    default -> throw new IllegalArgumentException("--lora: unknown key '" + kv[0] + "' (r, alpha, dropout, targets)");
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--lora: '" + kv[1] + "' is not a number for " + kv[0]);
+            }
+        }
+        if (rank <= 0) throw new IllegalArgumentException("--lora: r=RANK (a positive integer) is required, got '" + spec + "'");
+        return new LoraConfig(rank, alpha != null ? alpha : 2f * rank, dropout, targets, seed);
     }
 }

@@ -151,7 +151,7 @@ public final class TrainGptCommand implements Callable<Integer> {
                 o.flush();
             }
         });
-        o.println("done: " + trainer.step() + " steps; model in " + dir);
+        o.println("done: " + trainer.step() + " steps" + (dir == null ? "" : "; model in " + dir));
         o.flush();
         return 0;
     }

@@ -1,15 +1,20 @@
 package dev.moxing.llm.train;
 
+import dev.moxing.llm.model.Transformer;
 import dev.moxing.llm.model.TransformerConfig;
+import dev.moxing.nn.lora.Lora;
+import dev.moxing.nn.lora.LoraConfig;
+import dev.moxing.random.Rng;
+import dev.moxing.tensor.Tensor;
 import dev.moxing.tokenizer.ByteLevelBpe;
 import dev.moxing.tokenizer.CharTokenizer;
-import dev.moxing.random.Rng;
 import dev.moxing.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Sets up a pre-training run from files: reads the corpus, builds the tokenizer and model, or
@@ -77,7 +82,16 @@ public final class Pretraining {
      * encodable with the checkpoint's tokenizer (a character model knows only its characters).
      */
     public static GptTrainer fineTune(Path baseDir, Path textFile, TrainOptions options) throws IOException {
+        return fineTune(baseDir, textFile, options, null);
+    }
+
+    /**
+     * As {@link #fineTune(Path, Path, TrainOptions)}; with {@code lora} non-null, LoRA adapters are
+     * added to the target layers and only they train (the base weights are frozen).
+     */
+    public static GptTrainer fineTune(Path baseDir, Path textFile, TrainOptions options, LoraConfig lora) throws IOException {
         Checkpoint.Loaded base = Checkpoint.loadModel(baseDir, new Rng(options.seed()));
+        if (lora != null) Lora.apply(base.model(), lora);
         Corpus corpus = Corpus.read(textFile);
         if (corpus.text().isEmpty()) throw new IllegalArgumentException(textFile + " is empty");
         int[] ids;
@@ -89,6 +103,28 @@ public final class Pretraining {
         }
         String spec = Checkpoint.exists(baseDir) ? Checkpoint.readTraining(baseDir).tokenizer() : "from " + baseDir;
         return GptTrainer.fineTune(base.model(), base.tokenizer(), spec, corpus.info(), ids, options);
+    }
+
+    /**
+     * Saves a LoRA fine-tuning's result to {@code dir}: the adapters merged into the base weights
+     * as a plain checkpoint (which every command reads), and the adapters alone in
+     * {@code adapters.safetensors} beside it (to apply to the base model again). The trainer's
+     * model is left unmerged.
+     */
+    public static void saveMergedLora(GptTrainer trainer, Path dir) throws IOException {
+        Transformer model = trainer.model();
+        Map<String, Tensor> adapters = Lora.adapterState(model);
+        Lora.mergeAll(model);
+        try {
+            Map<String, Tensor> merged = new java.util.LinkedHashMap<>();
+            model.stateDict().forEach((k, v) -> {
+                if (!adapters.containsKey(k)) merged.put(k, Tensor.fromArray(v.toFloatArray(), v.shape()));
+            });
+            Checkpoint.save(dir, new Transformer(model.config(), merged), trainer.tokenizer(), null, null);
+        } finally {
+            Lora.unmergeAll(model);
+        }
+        Lora.save(model, dir.resolve("adapters.safetensors"));
     }
 
     /**
