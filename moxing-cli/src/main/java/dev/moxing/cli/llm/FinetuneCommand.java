@@ -1,6 +1,13 @@
 package dev.moxing.cli.llm;
 
+import dev.moxing.llm.classify.ClassifierTrainer;
+import dev.moxing.llm.classify.LabelledSplit;
+import dev.moxing.llm.classify.PoetAttribution;
+import dev.moxing.llm.classify.Pooling;
+import dev.moxing.llm.classify.SequenceClassifier;
+import dev.moxing.llm.train.Checkpoint;
 import dev.moxing.llm.train.GptTrainer;
+import dev.moxing.random.Rng;
 import dev.moxing.nn.lora.Lora;
 import dev.moxing.nn.lora.LoraConfig;
 import dev.moxing.llm.train.Pretraining;
@@ -12,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -20,7 +28,8 @@ import java.util.concurrent.Callable;
  * {@code generate}, {@code eval perplexity} and {@code train gpt --resume} read.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tune a trained model (a moxing train gpt checkpoint) on a new text: all weights, fresh optimizer.",
+        description = {"Fine-tune a trained model (a moxing train gpt checkpoint) on a new text: all weights, fresh optimizer;",
+                "or, with --classify, train it as a sequence classifier.",
                 "The last 10%% of the text is held out; validation loss is printed at each evaluation."})
 public final class FinetuneCommand implements Callable<Integer> {
     private static final TrainOptions D = TrainOptions.defaults();
@@ -60,11 +69,23 @@ public final class FinetuneCommand implements Callable<Integer> {
             + "(targets among attn.q attn.k attn.v attn.o mlp.up mlp.gate mlp.down; defaults: alpha 2r, dropout 0, targets attn.q+attn.v).",
             "The result is saved merged (a plain checkpoint) plus adapters.safetensors; no intermediate checkpoints."})
     String lora;
+    @Option(names = "--classify", paramLabel = "TASK", description = {"Train a sequence classifier instead: 'poets' = poet attribution "
+            + "on --text (poems: title line, author line, poem lines; blank-line separated) among the --classes most prolific authors,",
+            "seeded stratified 80/20 split; prints test accuracy and the majority-class baseline and saves the base model, "
+            + "the head (classifier.safetensors) and the labels (classifier.json)."})
+    String classify;
+    @Option(names = "--classes", description = "With --classify: number of classes (default: ${DEFAULT-VALUE}).")
+    int classes = 5;
+    @Option(names = "--pooling", description = "With --classify: last or mean (default: ${DEFAULT-VALUE}).")
+    String pooling = "last";
+    @Option(names = "--freeze-base", description = "With --classify: train the head only.")
+    boolean freezeBase;
 
     @Override
     public Integer call() throws Exception {
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         if (!(lr > 0)) throw new IllegalArgumentException("--lr must be > 0, got " + lr);
+        if (classify != null) return classify(spec.commandLine().getOut());
         var options = new TrainOptions(batchSize, steps, lr, minLr != null ? minLr : lr / 10, Math.min(warmup, steps / 10),
                 weightDecay, D.gradClip(), 1, evalEvery, evalSteps, logEvery, seed);
         Pretraining.checkOutput(out, null, overwrite);
@@ -81,6 +102,45 @@ public final class FinetuneCommand implements Callable<Integer> {
         TrainGptCommand.runReporting(o, trainer, null);
         Pretraining.saveMergedLora(trainer, out);
         o.println("saved: merged model in " + out + ", adapters in " + out.resolve("adapters.safetensors"));
+        o.flush();
+        return 0;
+    }
+
+    /** {@code --classify poets}: fine-tunes a classification head (and the base, unless frozen) on poet attribution. */
+    private int classify(PrintWriter o) throws Exception {
+        if (!classify.equals("poets")) throw new IllegalArgumentException("--classify: the only task is 'poets', got '" + classify + "'");
+        if (lora != null) throw new IllegalArgumentException("--classify and --lora cannot be combined");
+        Pooling pool = switch (pooling) {
+            case "last" -> Pooling.LAST;
+            case "mean" -> Pooling.MEAN;
+            default -> throw new IllegalArgumentException("--pooling must be last or mean, got '" + pooling + "'");
+        };
+        var cfg = new ClassifierTrainer.Options(steps, batchSize, lr, weightDecay, seed);
+        Pretraining.checkOutput(out, null, overwrite);
+        LabelledSplit split = PoetAttribution.load(text, classes, seed);
+        Checkpoint.Loaded base = Checkpoint.loadModel(model, new Rng(seed));
+        var classifier = new SequenceClassifier(base.model(), base.tokenizer(), split.labels(), pool, new Rng(seed + 1));
+        if (freezeBase) classifier.freezeBase();
+        o.printf(Locale.ROOT, "poet attribution: %d authors %s; %d train, %d test poems; pooling %s%s%n", classes, split.labels(),
+                split.train().size(), split.test().size(), pooling, freezeBase ? ", base frozen" : "");
+        o.flush();
+        long start = System.nanoTime();
+        ClassifierTrainer trainer;
+        try {
+            trainer = new ClassifierTrainer(classifier, split.train(), cfg);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(text + " cannot be encoded with the tokenizer of " + model + ": " + e.getMessage(), e);
+        }
+        trainer.run(logEvery, (step, total, loss) -> {
+            o.printf(Locale.ROOT, "step %d/%d  train loss %.4f%n", step, total, loss);
+            o.flush();
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double acc = classifier.accuracy(split.test(), batchSize);
+        o.printf(Locale.ROOT, "test accuracy %.4f (%d poems)  majority baseline %.4f  (%d steps, %.1f s)%n", acc,
+                split.test().size(), split.majorityBaseline(), steps, seconds);
+        classifier.save(out);
+        o.println("saved: classifier in " + out);
         o.flush();
         return 0;
     }

@@ -165,6 +165,30 @@ public final class Transformer extends Module {
         return Linear.apply(x, head == null ? tokens.weight() : head.weight(), null); // (B, T, V)
     }
 
+    /**
+     * ids (B, T) → the final hidden states (B, T, C): the blocks and the final norm, without the
+     * output projection. What a task head (e.g. a sequence classifier) reads instead of logits.
+     */
+    public Tensor hidden(Tensor ids) {
+        if (ids.dim() != 2) {
+            throw new IllegalArgumentException("Transformer: expects token ids (B, T), got " + Shape.str(ids.shape()));
+        }
+        int t = ids.size(1);
+        if (t > config.contextLength()) {
+            throw new IllegalArgumentException("Transformer: " + t + " positions exceed the context length "
+                    + config.contextLength());
+        }
+        Tensor x = tokens.forward(ids);
+        if (positions != null) {
+            int[] pos = new int[t];
+            for (int i = 0; i < t; i++) pos[i] = i;
+            x = x.add(positions.forward(Tensor.ofInts(pos, t)));
+        }
+        x = drop.forward(x);
+        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forward(x, null, i, 0);
+        return finalNorm.forward(x);
+    }
+
     public KvCache newCache() {
         return new KvCache(config.layers(), config.contextLength());
     }

@@ -77,6 +77,25 @@ public final class Checkpoint {
         });
     }
 
+    /** Writes files of its own into a checkpoint's temporary directory before it is renamed into place. */
+    @FunctionalInterface
+    public interface ExtraFiles {
+        void write(Path tmpDir) throws IOException;
+    }
+
+    /**
+     * Replaces {@code dir} with a model checkpoint (no training state) plus the files
+     * {@code extra} writes beside it, all in one atomic rename: e.g. a task head and its labels.
+     */
+    public static void save(Path dir, Transformer model, Tokenizer tokenizer, ExtraFiles extra) throws IOException {
+        CheckpointFiles.replaceDirectory(dir, tmp -> {
+            writeJson(tmp.resolve(CONFIG), configJson(model.config()));
+            SafeTensors.write(tmp.resolve(WEIGHTS), model.stateDict(), Map.of("format", "pt"));
+            tokenizer.save(tmp.resolve(TOKENIZER));
+            extra.write(tmp);
+        });
+    }
+
     /** Whether {@code dir} holds a checkpoint (after recovering an interrupted save). */
     public static boolean exists(Path dir) throws IOException {
         CheckpointFiles.recover(dir);

@@ -1,0 +1,5 @@
+package dev.moxing.llm.classify;
+
+/** A text and the index of its class. */
+public record Example(String text, int label) {
+}
