@@ -26,7 +26,9 @@ import jdk.incubator.vector.VectorOperators;
  * <ul>
  * <li>rows == 1 and F32, F16, BF16, Q8_0 or Q4_0 (token generation; memory-bound): fused kernels
  *     that widen the weight bytes to float lanes and multiply-add them with x without storing
- *     them, one block scale per block ({@code acc += d * (q · x_block)}).
+ *     them, one block scale per block ({@code acc += d * (q · x_block)}). Q8_0 and Q4_0 rows are
+ *     first copied in groups into a heap buffer, F32 rows are read in place; four rows (two for
+ *     Q4_0) share each load of x.
  * <li>other rows up to {@link #FEW_ROWS}: each weight row is decoded once into a per-thread
  *     scratch row ({@link VectorDequant}) and dotted with every row of x.
  * <li>more rows (prompt processing): a panel of weight rows is decoded into per-thread scratch
@@ -85,7 +87,7 @@ public final class QuantMatmul {
         }
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
         if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
-            boolean four = wType == DType.Q8_0 || wType == DType.Q4_0 || wType == DType.F32;
+            boolean four = wType == DType.F32;
             boolean staged = wType == DType.Q8_0 || wType == DType.Q4_0;
             pool.parallelFor(0, out, grain, (from, to) -> {
                 // Lane sums are read back through this array: extracting lane 0 of a 512-bit
@@ -117,7 +119,7 @@ public final class QuantMatmul {
                         }
                     }
                 } else if (four) {
-                    for (; o + 4 <= to; o += 4) fusedDot4(wType, x, xOffset, w, wByteOffset + o * rowBytes, rowBytes, in, y, yOffset + o, lanes);
+                    for (; o + 4 <= to; o += 4) dotF32x4(x, xOffset, w, wByteOffset + o * rowBytes, rowBytes, in, y, yOffset + o, lanes);
                 }
                 for (; o < to; o++) {
                     y[yOffset + o] = fusedDot(wType, x, xOffset, w, wByteOffset + o * rowBytes, in, lanes);
@@ -180,14 +182,6 @@ public final class QuantMatmul {
         };
     }
 
-    private static void fusedDot4(DType t, float[] x, int xo, MemorySegment w, long o, long rowBytes, int n, float[] y, int yo, float[] lanes) {
-        switch (t) {
-            case F32 -> dotF32x4(x, xo, w, o, rowBytes, n, y, yo, lanes);
-            case Q8_0 -> dotQ8_0x4(x, xo, w, o, rowBytes, n / 32, y, yo, lanes);
-            case Q4_0 -> dotQ4_0x4(x, xo, w, o, rowBytes, n / 32, y, yo, lanes);
-            default -> throw new AssertionError(t);
-        }
-    }
 
     /**
      * Lane sums use a fixed order (fold by halves), so interpreted and compiled code agree:
@@ -345,64 +339,6 @@ public final class QuantMatmul {
         (a1.add(b1)).intoArray(lanes, 1 * L);
         (a2.add(b2)).intoArray(lanes, 2 * L);
         (a3.add(b3)).intoArray(lanes, 3 * L);
-        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
-    }
-
-    /** {@link #dotQ8_0} for four rows r bytes apart. */
-    private static void dotQ8_0x4(float[] x, int xo, MemorySegment w, long o, long r, int blocks, float[] y, int yo, float[] lanes) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++, o += 34, xo += 32) {
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int p = 0; p < 32; p += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + p);
-                long q = o + 2 + p;
-                s0 = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s0);
-                s1 = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + r, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s1);
-                s2 = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 2 * r, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s2);
-                s3 = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 3 * r, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s3);
-            }
-            a0 = s0.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), a0);
-            a1 = s1.fma(FloatVector.broadcast(F, Blocks.f16(w, o + r)), a1);
-            a2 = s2.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 2 * r)), a2);
-            a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
-        }
-        (a0).intoArray(lanes, 0 * L);
-        (a1).intoArray(lanes, 1 * L);
-        (a2).intoArray(lanes, 2 * L);
-        (a3).intoArray(lanes, 3 * L);
-        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
-    }
-
-    /** {@link #dotQ4_0} for four rows r bytes apart. */
-    private static void dotQ4_0x4(float[] x, int xo, MemorySegment w, long o, long r, int blocks, float[] y, int yo, float[] lanes) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < blocks; b++, o += 18, xo += 32) {
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int p = 0; p < 16; p += L) {
-                FloatVector xl = FloatVector.fromArray(F, x, xo + p), xh = FloatVector.fromArray(F, x, xo + 16 + p);
-                long q = o + 2 + p;
-                ByteVector v0 = ByteVector.fromMemorySegment(B, w, q, LE);
-                ByteVector v1 = ByteVector.fromMemorySegment(B, w, q + r, LE);
-                ByteVector v2 = ByteVector.fromMemorySegment(B, w, q + 2 * r, LE);
-                ByteVector v3 = ByteVector.fromMemorySegment(B, w, q + 3 * r, LE);
-                s0 = ((FloatVector) v0.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, s0);
-                s1 = ((FloatVector) v1.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, s1);
-                s2 = ((FloatVector) v2.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, s2);
-                s3 = ((FloatVector) v3.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xl, s3);
-                s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, s0);
-                s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, s1);
-                s2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, s2);
-                s3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).fma(xh, s3);
-            }
-            a0 = s0.fma(FloatVector.broadcast(F, Blocks.f16(w, o)), a0);
-            a1 = s1.fma(FloatVector.broadcast(F, Blocks.f16(w, o + r)), a1);
-            a2 = s2.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 2 * r)), a2);
-            a3 = s3.fma(FloatVector.broadcast(F, Blocks.f16(w, o + 3 * r)), a3);
-        }
-        (a0).intoArray(lanes, 0 * L);
-        (a1).intoArray(lanes, 1 * L);
-        (a2).intoArray(lanes, 2 * L);
-        (a3).intoArray(lanes, 3 * L);
         for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 
