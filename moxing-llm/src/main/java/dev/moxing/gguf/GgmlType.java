@@ -71,13 +71,4 @@ public enum GgmlType {
         for (DType d : DType.values()) if (d.name().equals(name())) return d;
         return null;
     }
-
-    /** The GGUF type of a Moxing dtype (same name). */
-    public static GgmlType of(DType d) {
-        try {
-            return valueOf(d.name());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("GGUF has no tensor type for " + d);
-        }
-    }
 }

@@ -128,9 +128,10 @@ public final class QuantMatmul {
         } else if (rows <= FEW_ROWS) {
             pool.parallelFor(0, out, grain, (from, to) -> {
                 float[] wr = SCRATCH.get().get(in);
+                float[] lanes = new float[L];
                 for (int o = from; o < to; o++) {
                     VectorDequant.row(wType, w, wByteOffset + o * rowBytes, in, wr, 0);
-                    for (int r = 0; r < rows; r++) y[yOffset + r * out + o] = dot(x, xOffset + r * in, wr, in);
+                    for (int r = 0; r < rows; r++) y[yOffset + r * out + o] = dot(x, xOffset + r * in, wr, in, lanes);
                 }
             });
         } else {
@@ -218,7 +219,7 @@ public final class QuantMatmul {
 
 
     /** Plain dot of x[xo, xo + n) with a[0, n); two accumulators to cover the FMA latency. */
-    static float dot(float[] x, int xo, float[] a, int n) {
+    static float dot(float[] x, int xo, float[] a, int n, float[] lanes) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - 2 * L; i += 2 * L) {
@@ -226,7 +227,6 @@ public final class QuantMatmul {
             acc1 = FloatVector.fromArray(F, a, i + L).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
         }
         for (; i <= n - L; i += L) acc0 = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
-        float[] lanes = new float[L];
         (acc0.add(acc1)).intoArray(lanes, 0);
         float s = lanesSum(lanes, 0);
         for (; i < n; i++) s = Math.fma(a[i], x[xo + i], s);

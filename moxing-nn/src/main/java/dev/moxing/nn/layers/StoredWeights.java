@@ -4,7 +4,6 @@ import dev.moxing.autograd.Autograd;
 import dev.moxing.kernels.Gemm;
 import dev.moxing.kernels.quant.Dequantize;
 import dev.moxing.kernels.quant.QuantMatmul;
-import dev.moxing.tensor.Shape;
 import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
@@ -86,9 +85,5 @@ final class StoredWeights {
         System.arraycopy(idShape, 0, shape, 0, idShape.length);
         shape[idShape.length] = dim;
         return Tensor.fromArray(out, shape);
-    }
-
-    static String describe(Tensor w) {
-        return w.dtype() + " " + Shape.str(w.shape());
     }
 }
