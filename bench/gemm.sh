@@ -2,6 +2,7 @@
 # Moxing vs numpy/OpenBLAS float32 GEMM, same shapes and thread counts, one run.
 #
 #   bench/gemm.sh [--sizes 256,512,1024,2048] [--threads 1,2] [--repeat 10] [--transformer true|false]
+#                 [--shapes MxNxK:TT,...]   (extra shapes, e.g. 4096x384x128:NT; TT in NN NT TN TT)
 #
 # Prints each side's raw lines (format: gemm m= n= k= trans= threads= ms= gflops=), then a table
 # with ratio = moxing_gflops / openblas_gflops per (shape, threads). The two run one after the
@@ -15,18 +16,21 @@ SIZES=256,512,1024,2048
 THREADS="1,$(nproc)"
 REPEAT=10
 TRANSFORMER=true
+SHAPES=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) SIZES="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --repeat) REPEAT="$2"; shift 2 ;;
     --transformer) TRANSFORMER="$2"; shift 2 ;;
+    --shapes) SHAPES="$2"; shift 2 ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "gemm.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$THREADS" == "1,1" ]] && THREADS=1
 ARGS=(--sizes "$SIZES" --threads "$THREADS" --repeat "$REPEAT" --transformer "$TRANSFORMER")
+[[ -n "$SHAPES" ]] && ARGS+=(--shapes "$SHAPES")
 
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT

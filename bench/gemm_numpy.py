@@ -20,8 +20,12 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 
-def shapes(sizes, transformer):
+def shapes(sizes, transformer, extra):
     out = [(n, n, n, "NN") for n in sizes]
+    for spec in filter(None, extra.split(",")):  # MxNxK:TT, as GemmBenchCommand --shapes
+        dims, trans = spec.split(":")
+        m, n, k = (int(d) for d in dims.split("x"))
+        out.append((m, n, k, trans))
     if transformer:
         out += [
             (4096, 3072, 768, "NN"),  # forward: X(4096x768) @ W(768x3072)
@@ -62,6 +66,7 @@ def main():
     p.add_argument("--threads", default="1,%d" % (os.cpu_count() or 1))
     p.add_argument("--transformer", default="true", choices=["true", "false"])
     p.add_argument("--repeat", type=int, default=10)
+    p.add_argument("--shapes", default="", help="extra shapes MxNxK:TT, comma-separated (TT: NN, NT, TN, TT)")
     args = p.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     threads = [int(t) for t in args.threads.split(",") if t]
@@ -76,7 +81,7 @@ def main():
     sys.stdout.flush()
 
     rng = np.random.default_rng(1)
-    for m, n, k, trans in shapes(sizes, args.transformer == "true"):
+    for m, n, k, trans in shapes(sizes, args.transformer == "true", args.shapes):
         for t in threads:
             with threadpool_limits(limits=t, user_api="blas"):
                 sec, flops = bench(m, n, k, trans, args.repeat, rng)

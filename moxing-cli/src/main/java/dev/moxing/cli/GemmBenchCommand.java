@@ -39,6 +39,10 @@ public final class GemmBenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     boolean transformer = true;
 
+    @Option(names = "--shapes", split = ",", paramLabel = "MxNxK:TT",
+            description = "Extra shapes, e.g. 4096x384x128:NT (op(A) is m x k, op(B) is k x n; TT = NN, NT, TN or TT).")
+    String[] extraShapes = {};
+
     @Option(names = "--repeat", paramLabel = "N",
             description = "Timed calls per shape; the median is printed (default: ${DEFAULT-VALUE}).")
     int repeat = 10;
@@ -53,6 +57,18 @@ public final class GemmBenchCommand implements Callable<Integer> {
         String trans() {
             return (transA ? "T" : "N") + (transB ? "T" : "N");
         }
+    }
+
+    private static Shape parseShape(String spec) {
+        var m = java.util.regex.Pattern.compile("(\\d+)x(\\d+)x(\\d+):([NT])([NT])").matcher(spec);
+        if (!m.matches()) {
+            throw new CommandLine.ParameterException(new CommandLine(new GemmBenchCommand()),
+                    "--shapes: '" + spec + "' is not MxNxK:TT (e.g. 4096x384x128:NT)");
+        }
+        int mm = Integer.parseInt(m.group(1)), n = Integer.parseInt(m.group(2)), k = Integer.parseInt(m.group(3));
+        require(mm >= 1 && n >= 1 && k >= 1 && (long) mm * k <= 1 << 28 && (long) k * n <= 1 << 28
+                && (long) mm * n <= 1 << 28, "--shapes", spec);
+        return new Shape(mm, n, k, m.group(4).equals("T"), m.group(5).equals("T"));
     }
 
     public static void main(String[] args) {
@@ -75,6 +91,7 @@ public final class GemmBenchCommand implements Callable<Integer> {
             shapes.add(new Shape(4096, 768, 3072, false, true));  // dX = dY(4096x3072) @ W^T, W (768,3072)
             shapes.add(new Shape(768, 3072, 4096, true, false));  // dW = X^T (X is 4096x768) @ dY(4096x3072)
         }
+        for (String spec : extraShapes) shapes.add(parseShape(spec));
         System.out.printf(Locale.ROOT, "# moxing gemm: java %s, %s, cores=%d%n",
                 Runtime.version(), FloatVector.SPECIES_PREFERRED, cores);
 
