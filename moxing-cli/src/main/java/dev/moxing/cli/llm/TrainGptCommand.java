@@ -81,6 +81,9 @@ public final class TrainGptCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--overwrite", description = "Allow --out to replace an existing checkpoint of another run.")
     boolean overwrite;
+    @Option(names = "--init-only", description = "Save the freshly initialised model (step 0, resumable) to --out and stop,"
+            + " e.g. to start another framework from the same weights.")
+    boolean initOnly;
 
     @Override
     public Integer call() throws Exception {
@@ -100,7 +103,14 @@ public final class TrainGptCommand implements Callable<Integer> {
             o.println("building the " + or(tokenizer, "char") + " tokenizer and encoding " + text + " ...");
             o.flush();
             trainer = Pretraining.start(text, or(tokenizer, "char"), shape, options);
+            if (initOnly) {
+                printSummary(o, trainer);
+                trainer.save(dir);
+                o.println("initialised model (step 0) saved to " + dir + "; train it with --resume " + dir);
+                return 0;
+            }
         } else {
+            if (initOnly) throw new IllegalArgumentException("--init-only starts a new run; it cannot be combined with --resume");
             if (!Checkpoint.exists(resume)) throw new IllegalArgumentException("--resume " + resume + " holds no checkpoint");
             TrainingState state = Checkpoint.readTraining(resume);
             TransformerConfig c = Checkpoint.readConfig(resume);

@@ -9,6 +9,7 @@ import dev.moxing.optim.OptimizerState;
 import dev.moxing.optim.ParamGroups;
 import dev.moxing.optim.schedule.WarmupCosine;
 import dev.moxing.random.Rng;
+import dev.moxing.tensor.Shape;
 import dev.moxing.tensor.Tensor;
 import dev.moxing.tokenizer.Tokenizer;
 
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Pre-trains a decoder on next-token prediction, nanoGPT's loop: random (B, T+1) windows of the
@@ -46,6 +48,7 @@ public final class GptTrainer {
     private final List<Tensor> params;
     private final SparseCategoricalCrossEntropy lossFn = SparseCategoricalCrossEntropy.fromLogits();
     private final List<TrainingState.EvalPoint> history;
+    private BatchSource batches;
     private int step;
     private double trainSeconds;
     private double lastGradNorm = Double.NaN;
@@ -65,6 +68,7 @@ public final class GptTrainer {
                 ParamGroups.decayOnlyMatrices(trainable(model.namedParameters()), options.weightDecay()));
         this.params = model.parameters();
         this.history = new ArrayList<>();
+        this.batches = (batch, context) -> data.trainBatch(dataRng, batch, context);
         model.train(true);
     }
 
@@ -149,31 +153,70 @@ public final class GptTrainer {
         return List.copyOf(history);
     }
 
+    /**
+     * Trains on micro-batches from {@code source} instead of random windows of the training split:
+     * e.g. a recorded sequence of batches, to compare a run with another framework's step for step.
+     * Checkpoints still record the data generator, which such a source does not draw from, so a run
+     * resumed from them goes back to random windows.
+     */
+    public void useBatches(BatchSource source) {
+        this.batches = Objects.requireNonNull(source, "source");
+    }
+
+    /** The scheduled learning rate of the last optimizer step (0 before the first). */
+    public double learningRate() {
+        return step == 0 ? 0 : schedule.lrAt(step - 1, options.lr());
+    }
+
+    /** The global gradient norm before clipping at the last step (NaN without clipping or before the first step). */
+    public double lastGradNorm() {
+        return lastGradNorm;
+    }
+
     /** One optimizer step over {@code accumulate} micro-batches; returns their mean loss. */
     public double trainStep() {
+        double loss = computeGradients();
+        applyGradients(loss);
+        return loss;
+    }
+
+    /**
+     * The first half of {@link #trainStep}: forward and backward over the step's micro-batches,
+     * leaving the mean gradient on the parameters. Returns the mean loss. Separate so that a test
+     * can read the gradients the optimizer is about to use.
+     */
+    double computeGradients() {
         int b = options.batchSize(), t = model.config().contextLength(), v = model.config().vocabSize();
         int micro = options.accumulate();
-        double lr = schedule.lrAt(step, options.lr());
-        optimizer.setLearningRate(lr);
         double loss = 0;
         for (int m = 0; m < micro; m++) {
-            TokenSplit.Batch batch = data.trainBatch(dataRng, b, t);
+            TokenSplit.Batch batch = batches.next(b, t);
+            if (batch.inputs().dim() != 2 || batch.inputs().size(0) != b || batch.inputs().size(1) != t
+                    || batch.targets().numel() != b * t) {
+                throw new IllegalStateException("the batch source gave inputs " + Shape.str(batch.inputs().shape())
+                        + " and " + batch.targets().numel() + " targets; the trainer needs (" + b + ", " + t + ") and " + b * t);
+            }
             Tensor logits = model.forward(batch.inputs());                        // (B, T, V)
             Tensor l = lossFn.apply(logits.reshape(b * t, v), batch.targets());    // mean over B·T
             loss += l.item();
             // Gradients add up over micro-batches; scaling each by 1/micro makes the sum a mean.
             (micro == 1 ? l : l.mul(1f / micro)).backward();
         }
-        loss /= micro;
+        return loss / micro;
+    }
+
+    /** The second half of {@link #trainStep}: clip, AdamW step at the scheduled rate, zero the gradients. */
+    void applyGradients(double loss) {
+        double lr = schedule.lrAt(step, options.lr());
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException("the training loss became " + loss + " at step " + (step + 1)
                     + " (learning rate " + lr + "); try a lower --lr or a longer --warmup");
         }
+        optimizer.setLearningRate(lr);
         lastGradNorm = options.gradClip() > 0 ? GradClip.byNorm(params, options.gradClip()) : Double.NaN;
         optimizer.step();
         optimizer.zeroGrad();
         step++;
-        return loss;
     }
 
     /** Mean loss over {@code evalSteps} validation batches, in eval mode (no dropout), always the same batches. */
