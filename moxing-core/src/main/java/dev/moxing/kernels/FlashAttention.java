@@ -42,15 +42,17 @@ public final class FlashAttention {
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
             float[] s = new float[BR * BC];
             float[] m = new float[BR], l = new float[BR];
+            float[] kT = new float[d * tk];
             for (int g = g0; g < g1; g++) {
                 int bi = g / hkv, kh = g % hkv;
                 int kvOff = (bi * hkv + kh) * kvRows * d;
+                transpose(k, kvOff, tk, d, kT);
                 for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
                     int qOff = (bi * h + hh) * tq * d;
                     int lseOff = (bi * h + hh) * tq;
                     for (int i0 = 0; i0 < tq; i0 += BR) {
                         int br = Math.min(BR, tq - i0);
-                        forwardTile(q, k, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, s, m, l);
+                        forwardTile(q, kT, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, s, m, l);
                     }
                 }
             }
@@ -103,7 +105,21 @@ public final class FlashAttention {
         });
     }
 
-    private static void forwardTile(float[] q, float[] k, float[] v, float[] out, float[] lse, int qOff, int kvOff,
+    /**
+     * kT (d, rows) = the (rows, d) block of x at off, transposed. The tile GEMMs then read keys
+     * and values as plain (k, n) operands, whose packing is a vector copy; packing a transposed
+     * operand is a scalar strided copy that, redone for every tile pair, cost about as much as
+     * the tiles' arithmetic at head size 32. Transposing once per head makes it one pass.
+     */
+    private static void transpose(float[] x, int off, int rows, int d, float[] xT) {
+        for (int j = 0; j < rows; j++) {
+            int src = off + j * d;
+            for (int c = 0; c < d; c++) xT[c * rows + j] = x[src + c];
+        }
+    }
+
+    /** kT is the head's keys transposed, (d, tk); v is read in place at kvOff. */
+    private static void forwardTile(float[] q, float[] kT, float[] v, float[] out, float[] lse, int qOff, int kvOff,
                                     int lseOff, int i0, int br, int tq, int tk, int d, boolean causal, float scale,
                                     float[] s, float[] m, float[] l) {
         int shift = tk - tq;
@@ -115,7 +131,7 @@ public final class FlashAttention {
         for (int j0 = 0; j0 < jEnd; j0 += BC) {
             int bc = Math.min(BC, jEnd - j0);
             // S = scale · Q_i K_jᵀ   (br, bc)
-            Gemm.sgemm(false, true, br, bc, d, scale, q, o0, d, k, kvOff + j0 * d, d, 0f, s, 0, bc);
+            Gemm.sgemm(false, false, br, bc, d, scale, q, o0, d, kT, j0, tk, 0f, s, 0, bc);
             for (int r = 0; r < br; r++) {
                 int row = r * bc;
                 int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc; // keys j0..j0+limit-1 visible
@@ -160,9 +176,12 @@ public final class FlashAttention {
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
             float[] p = new float[BR * BC], dp = new float[BR * BC];
             float[] delta = new float[tq];
+            float[] kT = new float[d * tk], vT = new float[d * tk];
             for (int g = g0; g < g1; g++) {
                 int bi = g / hkv, kh = g % hkv;
                 int kvOff = (bi * hkv + kh) * tk * d;
+                transpose(k, kvOff, tk, d, kT);
+                transpose(v, kvOff, tk, d, vT);
                 for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
                     int qOff = (bi * h + hh) * tq * d;
                     int lseOff = (bi * h + hh) * tq;
@@ -176,7 +195,7 @@ public final class FlashAttention {
                             if (causal && i0 + br - 1 + shift < j0) continue; // tile fully masked
                             int q0 = qOff + i0 * d;
                             // P = exp(scale · Q_i K_jᵀ − lse_i), masked   (br, bc)
-                            Gemm.sgemm(false, true, br, bc, d, scale, q, q0, d, k, kvOff + j0 * d, d, 0f, p, 0, bc);
+                            Gemm.sgemm(false, false, br, bc, d, scale, q, q0, d, kT, j0, tk, 0f, p, 0, bc);
                             for (int r = 0; r < br; r++) {
                                 float rowLse = lse[lseOff + i0 + r];
                                 int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc;
@@ -187,7 +206,7 @@ public final class FlashAttention {
                             // dV_j += Pᵀ dO_i   (bc, d)
                             Gemm.sgemm(true, false, bc, d, br, 1f, p, 0, bc, dout, q0, d, 1f, dv, kvOff + j0 * d, d);
                             // dP = dO_i V_jᵀ   (br, bc)
-                            Gemm.sgemm(false, true, br, bc, d, 1f, dout, q0, d, v, kvOff + j0 * d, d, 0f, dp, 0, bc);
+                            Gemm.sgemm(false, false, br, bc, d, 1f, dout, q0, d, vT, j0, tk, 0f, dp, 0, bc);
                             // dS = P ∘ (dP − Δ_i)   (stored in dp)
                             for (int r = 0; r < br; r++) {
                                 float dl = delta[i0 + r];
