@@ -38,6 +38,20 @@ class ConvertCommandTest {
         assertThat(f.string("general.name")).isEqualTo("stories260K");
     }
 
+    /** stories260K's rows (64, 172) are not whole Q4_K super-blocks: llama.cpp's fallbacks, said in notes. */
+    @Test
+    void convertsLlama2cToQ4KM() throws IOException {
+        Path out = tmp.resolve("s-q4km.gguf");
+        String[] r = run("convert", MODELS.resolve("stories260K.bin").toString(), out.toString(), "--type", "Q4_K_M");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("note: blk.0.attn_q.weight: Q5_0, rows of 64 are not whole Q4_K blocks of 256");
+        GgufFile f = GgufFile.open(out);
+        assertThat(f.integer("general.file_type")).isEqualTo(15);
+        assertThat(f.tensors().get("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q5_0);
+        assertThat(f.tensors().get("blk.2.attn_v.weight").type()).isEqualTo(GgmlType.Q8_0); // Q6_K (use_more_bits) → Q8_0
+        assertThat(f.tensors().get("token_embd.weight").type()).isEqualTo(GgmlType.Q8_0);  // tied output: Q6_K → Q8_0
+    }
+
     @Test
     void badInputIsOneLineExitOneAndNoFile() throws IOException {
         String bin = MODELS.resolve("stories260K.bin").toString();

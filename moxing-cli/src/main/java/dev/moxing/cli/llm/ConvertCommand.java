@@ -3,6 +3,7 @@ package dev.moxing.cli.llm;
 import dev.moxing.gguf.GgmlType;
 import dev.moxing.llm.format.GgufConvert;
 import dev.moxing.llm.format.GgufExport;
+import dev.moxing.llm.format.QuantRecipe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,8 +24,9 @@ import java.util.concurrent.Callable;
                 "IN: a llama2.c .bin (tokenizer.bin or tok<vocab>.bin beside it), a Hugging Face or Moxing model directory "
                         + "(Llama family), a GGUF file (re-quantized), or random:stories15M / random:stories110M "
                         + "(random weights, for benchmarks; needs --vocab).",
-                "Norms and biases stay F32; with 4/5-bit types the output matrix is Q8_0 (llama.cpp: Q6_K); "
-                        + "matrices whose rows are not whole blocks are F16."})
+                "Types follow llama.cpp's llama-quantize: norms and biases stay F32; in quantized files (bar q8_0) the output "
+                        + "matrix is Q6_K; q4_k_m/q5_k_m give Q6_K to attn_v and ffn_down in some layers; matrices whose rows are "
+                        + "not whole blocks fall back (Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, else F16)."})
 public final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,7 +37,8 @@ public final class ConvertCommand implements Callable<Integer> {
     Path output;
 
     // A String, not an enum: a bad value must be a "moxing: ..." error (exit 1), not a usage error.
-    @Option(names = "--type", paramLabel = "TYPE", description = "f32 (default), f16, bf16, q8_0, q4_0, q4_1, q5_0 or q5_1.")
+    @Option(names = "--type", paramLabel = "TYPE", description = "f32 (default), f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, "
+            + "q4_k_m or q5_k_m (llama.cpp's Q4_K_M / Q5_K_M mixtures).")
     String type = "f32";
     @Option(names = "--name", description = "general.name (default: the input's file name; a GGUF input keeps its own).")
     String name;
@@ -49,7 +52,7 @@ public final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GgmlType t = GgufExport.type(type);
+        QuantRecipe t = QuantRecipe.named(type);
         long start = System.nanoTime();
         GgufExport.Written w = GgufConvert.convert(input, output, new GgufConvert.Options(t, name, vocab, noTokenizer, seed));
         PrintWriter out = spec.commandLine().getOut();

@@ -15,6 +15,7 @@ import java.lang.foreign.MemorySegment;
  * stored, values are multiplied by {@code id = 1/d} (not divided by d), Q8_0 rounds with C's
  * {@code roundf} (halves away from zero), and the 4/5-bit types truncate {@code x*id + 8.5f}
  * (or {@code + 0.5f}, {@code + 16.5f}) towards zero. F16 and BF16 round to nearest even.
+ * The K-quants' searches live in {@link KQuantize}.
  */
 public final class Quantize {
 
@@ -22,11 +23,12 @@ public final class Quantize {
 
     /**
      * Encodes {@code src[srcOffset, srcOffset + n)} as {@code type} into {@code dst} at
-     * byteOffset. Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1.
+     * byteOffset. Supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants Q2_K,
+     * Q3_K, Q4_K, Q5_K, Q6_K (see {@link KQuantize}; n a multiple of 256).
      */
     public static void row(DType type, float[] src, int srcOffset, int n, MemorySegment dst, long byteOffset) {
         switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> { }
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> { }
             default -> throw new IllegalArgumentException("Quantize.row: unsupported type " + type);
         }
         Blocks.checkArray("Quantize.row", "src", src.length, srcOffset, n);
@@ -45,6 +47,11 @@ public final class Quantize {
                 case Q4_1 -> q4_1(src, x, dst, o);
                 case Q5_0 -> q5_0(src, x, dst, o);
                 case Q5_1 -> q5_1(src, x, dst, o);
+                case Q2_K -> KQuantize.q2_k(src, x, dst, o);
+                case Q3_K -> KQuantize.q3_k(src, x, dst, o);
+                case Q4_K -> KQuantize.q4_k(src, x, dst, o);
+                case Q5_K -> KQuantize.q5_k(src, x, dst, o);
+                case Q6_K -> KQuantize.q6_k(src, x, dst, o);
                 default -> throw new AssertionError(type);
             }
         }

@@ -22,8 +22,12 @@ class QuantFixturesTest {
     record Fixture(float[] input, byte[] bytes, float[] expected) {
 
         static Fixture load(DType type) throws IOException {
-            try (InputStream in = QuantFixturesTest.class.getResourceAsStream("/fixtures/quant/" + type + ".bin")) {
-                assertThat(in).as("fixture for " + type).isNotNull();
+            return load(type.name());
+        }
+
+        static Fixture load(String name) throws IOException {
+            try (InputStream in = QuantFixturesTest.class.getResourceAsStream("/fixtures/quant/" + name + ".bin")) {
+                assertThat(in).as("fixture " + name).isNotNull();
                 ByteBuffer b = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
                 int kind = b.getInt(), n = b.getInt();
                 float[] input = null;
@@ -44,7 +48,22 @@ class QuantFixturesTest {
     @ParameterizedTest
     @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
     void quantizeMatchesGgmlBytes(DType type) throws IOException {
-        Fixture f = Fixture.load(type);
+        assertSameBytes(type, Fixture.load(type));
+    }
+
+    /** The K-quants: rows of awkward and random super-blocks through ggml's reference searches. */
+    @ParameterizedTest
+    @EnumSource(names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void kQuantizeMatchesGgmlBytes(DType type) throws IOException {
+        Fixture f = Fixture.load(type + "-quantized");
+        assertSameBytes(type, f);
+        // ... and the bytes decode to the reference's floats.
+        float[] got = new float[f.expected.length];
+        Dequantize.row(type, MemorySegment.ofArray(f.bytes), 0, got, 0, got.length);
+        assertThat(got).containsExactly(f.expected);
+    }
+
+    private static void assertSameBytes(DType type, Fixture f) {
         // At an odd offset in a larger segment: the kernels must not assume alignment.
         MemorySegment seg = MemorySegment.ofArray(new byte[f.bytes.length + 7]);
         Quantize.row(type, f.input, 0, f.input.length, seg, 3);

@@ -38,24 +38,33 @@ public final class GgufConvert {
     }
 
     /**
-     * @param type        the matrices' type (see {@link GgufExport})
+     * @param recipe      the tensors' types (see {@link QuantRecipe})
      * @param name        {@code general.name}; null: the input's file name (a GGUF input keeps its own)
      * @param vocab       where to take the tokenizer from (a GGUF file, a tokenizer.json…) instead of
      *                    beside the model; required for {@code random:} inputs
      * @param noTokenizer write no tokenizer metadata (the file then loads in {@link GgufModel}, not in llama.cpp)
      * @param seed        the random weights' seed ({@code random:} inputs)
      */
-    public record Options(GgmlType type, String name, Path vocab, boolean noTokenizer, long seed) {
+    public record Options(QuantRecipe recipe, String name, Path vocab, boolean noTokenizer, long seed) {
+        /** Every matrix in {@code type} (see {@link QuantRecipe#of}). */
+        public Options(GgmlType type, String name, Path vocab, boolean noTokenizer, long seed) {
+            this(QuantRecipe.of(type), name, vocab, noTokenizer, seed);
+        }
+
         public static Options of(GgmlType type) {
             return new Options(type, null, null, false, 1);
         }
 
+        public static Options of(QuantRecipe recipe) {
+            return new Options(recipe, null, null, false, 1);
+        }
+
         public Options withVocab(Path vocab) {
-            return new Options(type, name, vocab, noTokenizer, seed);
+            return new Options(recipe, name, vocab, noTokenizer, seed);
         }
 
         public Options withoutTokenizer() {
-            return new Options(type, name, vocab, true, seed);
+            return new Options(recipe, name, vocab, true, seed);
         }
     }
 
@@ -64,7 +73,7 @@ public final class GgufConvert {
         if (dir == null || !Files.isDirectory(dir)) throw new NoSuchFileException(output + ": the directory " + dir + " does not exist");
         if (Files.isDirectory(output)) throw new IOException(output + ": is a directory, not a file name");
         if (o.vocab() != null && o.noTokenizer()) throw new IllegalArgumentException("--vocab and --no-tokenizer contradict each other");
-        return GgufExport.write(source(input, o), o.type(), output);
+        return GgufExport.write(source(input, o), o.recipe(), output);
     }
 
     static GgufExport.Model source(String input, Options o) throws IOException {

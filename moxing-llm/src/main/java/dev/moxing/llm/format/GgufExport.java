@@ -12,32 +12,18 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes a model as a GGUF file with its matrices in one ggml type, choosing per tensor as
- * llama.cpp's {@code llama-quantize} does:
- * <ul>
- *   <li>1-D tensors (norms, biases) stay F32;
- *   <li>matrices take the requested type, except the output matrix ({@code output.weight}, or
- *       {@code token_embd.weight} when the head is tied) for the 4- and 5-bit types: llama.cpp gives
- *       it Q6_K (Q8_0 when its rows are not a multiple of 256); Moxing has no Q6_K quantizer, so it
- *       is Q8_0 here — slightly larger, slightly more precise;
- *   <li>a matrix whose rows are not whole blocks of the type becomes F16, llama.cpp's last resort.
- * </ul>
- * Values are read, quantized and written a chunk of rows at a time inside the writer's callback,
- * so a model never has a second full copy in memory; the file appears atomically (temporary
- * file, then rename). Quantization is {@link Quantize#row}: bit-identical to ggml's reference.
+ * Writes a model as a GGUF file, each tensor in the type a {@link QuantRecipe} gives it (llama.cpp's
+ * {@code llama-quantize} choices). Values are read, quantized and written a chunk of rows at a time
+ * inside the writer's callback, so a model never has a second full copy in memory; the file appears
+ * atomically (temporary file, then rename). Quantization is {@link Quantize#row}: byte-identical to
+ * ggml's reference quantizers.
  */
 public final class GgufExport {
-    /** The types a model can be written in (those {@link Quantize} implements). */
-    public static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
-            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1);
-    private static final Set<GgmlType> FOUR_OR_FIVE_BIT = Set.of(GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1);
     /** Metadata the writer sets itself, dropped from a source's. */
     private static final Set<String> OWN_KEYS = Set.of("general.file_type", "general.quantization_version", "general.alignment");
     private static final int CHUNK_FLOATS = 1 << 20;
@@ -76,64 +62,27 @@ public final class GgufExport {
     public record Written(Map<String, GgmlType> types, List<String> notes) {
     }
 
-    /** {@code "q4_0"} → Q4_0; throws naming the value and the choices when it is not one of {@link #TYPES}. */
-    public static GgmlType type(String name) {
-        for (GgmlType t : TYPES) if (t.name().equalsIgnoreCase(name)) return t;
-        throw new IllegalArgumentException("--type '" + name + "' is not supported; choose one of "
-                + String.join(", ", TYPES.stream().map(t -> t.name().toLowerCase(Locale.ROOT)).toList()));
-    }
-
-    /** llama.cpp's {@code llama_ftype} number for a file whose matrices are mostly {@code type}. */
-    public static int fileType(GgmlType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q4_1 -> 3;
-            case Q8_0 -> 7;
-            case Q5_0 -> 8;
-            case Q5_1 -> 9;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException("no llama.cpp file type for " + type);
-        };
-    }
-
+    /** Writes {@code m} with every matrix in {@code type} (see {@link QuantRecipe#of}). */
     public static Written write(Model m, GgmlType type, Path out) throws IOException {
-        if (!TYPES.contains(type)) type(type.name()); // throws
+        return write(m, QuantRecipe.of(type), out);
+    }
+
+    public static Written write(Model m, QuantRecipe recipe, Path out) throws IOException {
         GgufWriter w = new GgufWriter();
         m.metadata().forEach((k, v) -> {
             if (!OWN_KEYS.contains(k)) w.put(k, v);
         });
-        w.put("general.file_type", GgufValue.ofUint32(fileType(type)));
-        if (type.blockSize() > 1) w.put("general.quantization_version", GgufValue.ofUint32(2)); // ggml's QK format version
+        w.put("general.file_type", GgufValue.ofUint32(recipe.fileType()));
+        if (recipe.type().blockSize() > 1) w.put("general.quantization_version", GgufValue.ofUint32(2)); // ggml's QK format version
         w.put("general.alignment", GgufValue.ofUint32(GgufWriter.DEFAULT_ALIGNMENT));
-        boolean tied = m.tensors().stream().noneMatch(t -> t.name().equals("output.weight"));
         List<String> notes = new ArrayList<>(m.notes());
-        Map<String, GgmlType> types = new LinkedHashMap<>();
+        Map<String, GgmlType> types = recipe.assign(m.tensors(), notes);
         for (Item t : m.tensors()) {
-            GgmlType tt = tensorType(t, type, tied, notes);
-            types.put(t.name(), tt);
+            GgmlType tt = types.get(t.name());
             w.addTensor(t.name(), tt, t.shape(), ch -> stream(t, tt, ch));
         }
         w.write(out);
         return new Written(types, notes);
-    }
-
-    /** The type a tensor is written in when the file's type is {@code type} (see the class comment). */
-    static GgmlType tensorType(Item t, GgmlType type, boolean tied, List<String> notes) {
-        if (t.shape().length < 2 || !t.name().endsWith(".weight")) return GgmlType.F32;
-        boolean output = t.name().equals("output.weight") || tied && t.name().equals("token_embd.weight");
-        GgmlType chosen = type;
-        if (output && FOUR_OR_FIVE_BIT.contains(type)) {
-            chosen = GgmlType.Q8_0;
-            if (t.rowLength() % 256 == 0) notes.add(t.name() + ": Q8_0 (llama.cpp would use Q6_K; Moxing has no Q6_K quantizer)");
-        }
-        if (t.rowLength() % chosen.blockSize() != 0) {
-            notes.add(t.name() + ": F16, rows of " + t.rowLength() + " are not whole " + chosen + " blocks of "
-                    + chosen.blockSize() + " (llama.cpp falls back likewise)");
-            chosen = GgmlType.F16;
-        }
-        return chosen;
     }
 
     private static void stream(Item t, GgmlType type, WritableByteChannel out) throws IOException {

@@ -112,7 +112,7 @@ class GgufConvertTest {
     @ValueSource(strings = {"Q8_0", "Q4_0"})
     void quantizedTensorsAreQuantizeRowOfTheF32Ones(String type) throws Exception {
         GgufFile source = GgufFile.open(f32), quantized = GgufFile.open(type.equals("Q8_0") ? q8 : q4);
-        assertThat(quantized.integer("general.file_type")).isEqualTo(GgufExport.fileType(GgmlType.valueOf(type)));
+        assertThat(quantized.integer("general.file_type")).isEqualTo(QuantRecipe.of(GgmlType.valueOf(type)).fileType());
         Map<String, GgmlType> types = new TreeMap<>();
         for (GgufTensorInfo t : quantized.tensors().values()) {
             types.put(t.name(), t.type());
@@ -125,7 +125,8 @@ class GgufConvertTest {
             }
             assertThat(quantized.data(t).mismatch(MemorySegment.ofArray(expected))).as(t.name()).isEqualTo(-1L);
         }
-        // Tied model: token_embd is the output matrix, Q8_0 for 4-bit files; ffn_down rows (172) are not whole blocks: F16.
+        // Tied model: token_embd is the output matrix: Q6_K, but rows of 64 are not whole Q6_K blocks, so Q8_0 (as llama.cpp);
+        // ffn_down rows (172) are not whole blocks: F16.
         assertThat(types.get("token_embd.weight")).isEqualTo(GgmlType.Q8_0);
         assertThat(types.get("blk.0.ffn_down.weight")).isEqualTo(GgmlType.F16);
         assertThat(types.get("blk.0.attn_q.weight")).isEqualTo(GgmlType.valueOf(type));
