@@ -22,7 +22,8 @@ import java.util.Set;
  * Writes a model as a GGUF file with its matrices in one ggml type, choosing per tensor as
  * llama.cpp's {@code llama-quantize} does:
  * <ul>
- *   <li>1-D tensors (norms, biases) stay F32;
+ *   <li>1-D tensors (norms, biases) stay F32, and so do GPT-2's learned positions
+ *       ({@code position_embd.weight}), which llama.cpp's convert_hf_to_gguf.py always writes F32;
  *   <li>matrices take the requested type, except the output matrix ({@code output.weight}, or
  *       {@code token_embd.weight} when the head is tied) for the 4- and 5-bit types: llama.cpp gives
  *       it Q6_K (Q8_0 when its rows are not a multiple of 256); Moxing has no Q6_K quantizer, so it
@@ -121,7 +122,7 @@ public final class GgufExport {
 
     /** The type a tensor is written in when the file's type is {@code type} (see the class comment). */
     static GgmlType tensorType(Item t, GgmlType type, boolean tied, List<String> notes) {
-        if (t.shape().length < 2 || !t.name().endsWith(".weight")) return GgmlType.F32;
+        if (t.shape().length < 2 || !t.name().endsWith(".weight") || t.name().equals("position_embd.weight")) return GgmlType.F32;
         boolean output = t.name().equals("output.weight") || tied && t.name().equals("token_embd.weight");
         GgmlType chosen = type;
         if (output && FOUR_OR_FIVE_BIT.contains(type)) {
