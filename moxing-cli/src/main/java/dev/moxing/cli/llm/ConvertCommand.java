@@ -21,9 +21,10 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a model as a GGUF file that llama.cpp and Moxing load, quantizing its matrices.",
                 "IN: a llama2.c .bin (tokenizer.bin or tok<vocab>.bin beside it), a Hugging Face or Moxing model directory "
-                        + "(Llama family), a GGUF file (re-quantized), or random:stories15M / random:stories110M "
+                        + "(Llama family → GGUF llama/qwen2; GPT-2 style, e.g. from moxing train gpt → GGUF gpt2), "
+                        + "a GGUF file (re-quantized), or random:stories15M / random:stories110M "
                         + "(random weights, for benchmarks; needs --vocab).",
-                "Norms and biases stay F32; with 4/5-bit types the output matrix is Q8_0 (llama.cpp: Q6_K); "
+                "Norms, biases and learned positions stay F32; with 4/5-bit types the output matrix is Q8_0 (llama.cpp: Q6_K); "
                         + "matrices whose rows are not whole blocks are F16."})
 public final class ConvertCommand implements Callable<Integer> {
     @Spec
