@@ -121,12 +121,13 @@ class Gguf:
         if self.version not in (2, 3):
             raise ValueError("%s: GGUF version %d is not supported" % (path, self.version))
         n_tensors, n_kv = self._u("<Q"), self._u("<Q")
-        self.meta = {}
+        self.meta, self.types = {}, {}  # types: each key's GGUF value type
         for _ in range(n_kv):
             key = self._str()
             if key in self.meta:
                 raise ValueError("duplicate key " + key)
-            self.meta[key] = self._value(self._u("<I"))
+            self.types[key] = self._u("<I")
+            self.meta[key] = self._value(self.types[key])
         self.alignment = int(self.meta.get("general.alignment", 32))
         self.tensors = {}
         for _ in range(n_tensors):

@@ -12,12 +12,14 @@ import java.util.Map;
  * <ul>
  *   <li>{@link SentencePieceBpe} → {@code model = "llama"}: tokens, scores, token_type;
  *   <li>{@link ByteLevelBpe} → {@code model = "gpt2"}: tokens, token_type, merges and
- *       {@code pre} (the pre-tokenizer's llama.cpp name).
+ *       {@code pre} (the pre-tokenizer's llama.cpp name);
+ *   <li>{@link CharTokenizer} → {@code model = "gpt2"} whose tokens are the characters and whose
+ *       merges rebuild them from bytes, marked for Moxing's reader (see {@link GgufCharVocabulary}).
  * </ul>
  * Special ids are written as uint32 only where the vocabulary has them (llama.cpp's legacy
  * converters wrote absent ones as 4294967295; its current ones leave them out), then
- * add_bos_token and add_eos_token. Character and WordPiece vocabularies have no place in a
- * Llama-family GGUF file and are refused.
+ * add_bos_token and add_eos_token. WordPiece vocabularies have no place in a decoder's GGUF
+ * file and are refused.
  */
 public final class GgufTokenizerMetadata {
     private static final String P = GgufTokenizers.PREFIX;
@@ -30,8 +32,9 @@ public final class GgufTokenizerMetadata {
         return switch (tokenizer) {
             case SentencePieceBpe spm -> sentencePiece(spm);
             case ByteLevelBpe bpe -> byteLevel(bpe);
+            case CharTokenizer chars -> GgufCharVocabulary.of(chars);
             default -> throw new IllegalArgumentException("a " + tokenizer.getClass().getSimpleName()
-                    + " vocabulary has no GGUF form (SentencePiece and byte-level BPE vocabularies have)");
+                    + " vocabulary has no GGUF form (SentencePiece, byte-level BPE and character vocabularies have)");
         };
     }
 

@@ -23,7 +23,8 @@ import java.util.Set;
  *   <li>{@code model = "bert"}: {@link WordPiece} (normalizer.lowercase — default true —
  *       and normalizer.strip_accents — default: as lowercase);
  *   <li>{@code model = "gpt2"}: {@link ByteLevelBpe} (tokens, merges, and the pre-tokenizer named
- *       by {@code pre}, see {@link BpePreTokenizer#ofGguf}).
+ *       by {@code pre}, see {@link BpePreTokenizer#ofGguf}); with {@code moxing.tokenizer.model =
+ *       "char"}, a {@link CharTokenizer} written by Moxing (see {@link GgufCharVocabulary}).
  * </ul>
  * Special ids: bos/eos/unknown/padding ({@code _token_id}), with BERT's cls and separator standing
  * in for bos and eos; add_bos_token/add_eos_token (defaults: true/false for llama and bert, false
@@ -58,7 +59,7 @@ public final class GgufTokenizers {
             return switch (model) {
                 case "llama" -> sentencePiece(f);
                 case "bert" -> wordPiece(f);
-                case "gpt2" -> byteLevel(f);
+                case "gpt2" -> GgufCharVocabulary.VALUE.equals(f.string(GgufCharVocabulary.KEY, "")) ? characters(f) : byteLevel(f);
                 default -> throw new GgufFormatException(f.path(), "tokenizer model '" + model + "' (key '" + PREFIX
                         + "model') is not supported; known: llama (SentencePiece), bert (WordPiece), gpt2 (byte-level BPE)");
             };
@@ -80,6 +81,13 @@ public final class GgufTokenizers {
         Vocabulary v = new Vocabulary(tokens, scores(f, tokens.length), types, ids(f, tokens, types, "bert"));
         boolean lowercase = f.bool(PREFIX + "normalizer.lowercase", true);
         return new WordPiece(v, lowercase, f.bool(PREFIX + "normalizer.strip_accents", lowercase));
+    }
+
+    /** A {@link CharTokenizer} written as a gpt2 vocabulary of whole characters (see {@link GgufCharVocabulary}). */
+    private static CharTokenizer characters(GgufFile f) throws IOException {
+        String[] tokens = f.strings(PREFIX + "tokens");
+        return GgufCharVocabulary.fromGguf(tokens, types(f, tokens.length), f.strings(PREFIX + "merges"),
+                id(f, "unknown_token_id", tokens.length), f.bool(PREFIX + "add_bos_token", false));
     }
 
     private static ByteLevelBpe byteLevel(GgufFile f) throws IOException {

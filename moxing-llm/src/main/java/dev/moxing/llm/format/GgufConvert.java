@@ -7,6 +7,8 @@ import dev.moxing.gguf.GgufTensorInfo;
 import dev.moxing.gguf.GgufValue;
 import dev.moxing.kernels.quant.Dequantize;
 import dev.moxing.llm.LanguageModel;
+import dev.moxing.llm.model.Transformer;
+import dev.moxing.llm.model.TransformerConfig;
 import dev.moxing.tensor.DType;
 import dev.moxing.tokenizer.Tokenizer;
 
@@ -24,8 +26,9 @@ import java.util.TreeSet;
 
 /**
  * {@code moxing convert}: any model Moxing reads — a llama2.c checkpoint, a Hugging Face or
- * Moxing directory (Llama family), a GGUF file (re-quantized), or {@code random:<shape>} (see
- * {@link RandomLlama}) — written as a GGUF file that llama.cpp and {@link GgufModel} load.
+ * Moxing directory (Llama family as {@link LlamaExport}, GPT-2 style as {@link Gpt2Export}), a
+ * GGUF file (re-quantized), or {@code random:<shape>} (see {@link RandomLlama}) — written as a
+ * GGUF file that llama.cpp and {@link GgufModel} load.
  *
  * <pre>{@code
  * GgufConvert.convert("stories260K.bin", Path.of("stories260K-q8_0.gguf"), GgufConvert.Options.of(GgmlType.Q8_0));
@@ -97,20 +100,26 @@ public final class GgufConvert {
         }
         String name = o.name() != null ? o.name() : in.toAbsolutePath().normalize().getFileName().toString().replaceFirst("\\.bin$", "");
         try {
-            if (o.noTokenizer()) return LlamaExport.of(ModelFiles.load(in, 0), null, name);
+            if (o.noTokenizer()) return export(ModelFiles.load(in, 0), null, name);
             if (o.vocab() != null) {
                 var model = ModelFiles.load(in, 0);
-                return withVocab(o.vocab(), () -> LlamaExport.of(model, Tokenizer.load(o.vocab()), name));
+                return withVocab(o.vocab(), () -> export(model, Tokenizer.load(o.vocab()), name));
             }
             if (kind == ModelFiles.Kind.HUGGING_FACE && !Files.exists(in.resolve("tokenizer.json"))) {
                 throw new NoSuchFileException(in + ": has no tokenizer.json; give --vocab FILE (a GGUF file or tokenizer.json "
                         + "with this model's vocabulary) or --no-tokenizer");
             }
             LanguageModel lm = LanguageModel.load(in);
-            return LlamaExport.of(lm.model(), lm.tokenizer(), name);
+            return export(lm.model(), lm.tokenizer(), name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(in + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A model in the GGUF layout of its family: gpt2 for learned positions (GPT-2 style), else llama/qwen2. */
+    static GgufExport.Model export(Transformer model, Tokenizer tokenizer, String name) {
+        return model.config().positions() == TransformerConfig.Positions.LEARNED
+                ? Gpt2Export.of(model, tokenizer, name) : LlamaExport.of(model, tokenizer, name);
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Builds the shared {@link Transformer} from a GGUF file of the Llama family (llama: Llama 2/3,
  * TinyLlama, SmolLM, Mistral), Qwen2 or GPT-2 (llama.cpp's gpt2 layout: learned positions,
- * LayerNorm with biases, fused q|k|v rows, GELU MLP, output.weight or a tied head): the hyper-parameters come from the {@code <arch>.*}
+ * LayerNorm, fused q|k|v rows, GELU MLP, linear biases — which llama.cpp requires, read as absent when
+ * a file has none —, output.weight or a tied head): the hyper-parameters come from the {@code <arch>.*}
  * metadata and the tensors are renamed to Moxing's state-dict names. Weight matrices of every
  * type stay in the memory mapping and run through the quantized kernels (a model is ready as
  * soon as the header is read; the OS pages weights in on first use); they are frozen, so
@@ -85,9 +86,11 @@ public final class GgufModel {
                     + " differs from head_count " + heads);
         }
         int vocab = tensorInfo(f, "token_embd.weight").shape()[0];
+        // llama.cpp requires the linear biases; a file without them (another writer's bias-free model) is read as one.
+        boolean bias = f.hasTensor("blk.0.attn_qkv.bias");
         try {
             return new TransformerConfig(vocab, context, positive(f, a + ".block_count"), heads, heads, width,
-                    positive(f, a + ".feed_forward_length"), 0f, true, TransformerConfig.Norm.LAYER_NORM,
+                    positive(f, a + ".feed_forward_length"), 0f, bias, TransformerConfig.Norm.LAYER_NORM,
                     TransformerConfig.Positions.LEARNED, TransformerConfig.Mlp.GELU,
                     f.real(a + ".attention.layer_norm_epsilon", 1e-5f), 10000f, !f.hasTensor("output.weight"), false,
                     TransformerConfig.RotaryPairs.HALVES);
@@ -129,28 +132,44 @@ public final class GgufModel {
         for (int i = 0; i < c.layers(); i++) {
             String b = "blk." + i + ".", m = "block" + i + ".";
             normWithBias(f, w, b + "attn_norm", m + "norm1");
-            Tensor qkv = tensor(f, b + "attn_qkv.weight"), qkvBias = tensor(f, b + "attn_qkv.bias");
-            if (qkv.dim() != 2 || qkv.size(0) != 3 * width || qkv.size(1) != width || qkvBias.dim() != 1 || qkvBias.size(0) != 3 * width) {
+            Tensor qkv = tensor(f, b + "attn_qkv.weight"), qkvBias = c.bias() ? tensor(f, b + "attn_qkv.bias") : null;
+            if (!c.bias() && f.hasTensor(b + "attn_qkv.bias")) throw strayBias(f, b + "attn_qkv.bias");
+            if (qkv.dim() != 2 || qkv.size(0) != 3 * width || qkv.size(1) != width
+                    || qkvBias != null && (qkvBias.dim() != 1 || qkvBias.size(0) != 3 * width)) {
                 throw new GgufFormatException(f.path(), "tensors '" + b + "attn_qkv.*' have shapes " + java.util.Arrays.toString(qkv.shape())
-                        + " and " + java.util.Arrays.toString(qkvBias.shape()) + ", expected [" + 3 * width + ", " + width + "] and [" + 3 * width + "]");
+                        + (qkvBias == null ? "" : " and " + java.util.Arrays.toString(qkvBias.shape())) + ", expected ["
+                        + 3 * width + ", " + width + "]" + (qkvBias == null ? "" : " and [" + 3 * width + "]"));
             }
             String[] parts = {"q", "k", "v"};
             for (int p = 0; p < 3; p++) {
                 w.put(m + "attn." + parts[p] + ".weight", qkv.narrow(0, p * width, width).detach());
+                if (qkvBias == null) continue;
                 Tensor bias = qkvBias.narrow(0, p * width, width);
                 w.put(m + "attn." + parts[p] + ".bias", Tensor.fromArray(bias.toFloatArray(), width));
             }
-            w.put(m + "attn.o.weight", tensor(f, b + "attn_output.weight"));
-            w.put(m + "attn.o.bias", tensor(f, b + "attn_output.bias"));
+            linear(f, w, c, b + "attn_output", m + "attn.o");
             normWithBias(f, w, b + "ffn_norm", m + "norm2");
-            w.put(m + "mlp.up.weight", tensor(f, b + "ffn_up.weight"));
-            w.put(m + "mlp.up.bias", tensor(f, b + "ffn_up.bias"));
-            w.put(m + "mlp.down.weight", tensor(f, b + "ffn_down.weight"));
-            w.put(m + "mlp.down.bias", tensor(f, b + "ffn_down.bias"));
+            linear(f, w, c, b + "ffn_up", m + "mlp.up");
+            linear(f, w, c, b + "ffn_down", m + "mlp.down");
         }
         normWithBias(f, w, "output_norm", "norm");
         if (!c.tiedHead()) w.put("head.weight", tensor(f, "output.weight"));
         return w;
+    }
+
+    /** A projection's weight, and its bias when the file has biases (all of them: a stray one is an error). */
+    private static void linear(GgufFile f, Map<String, Tensor> w, TransformerConfig c, String gguf, String moxing) throws GgufFormatException {
+        w.put(moxing + ".weight", tensor(f, gguf + ".weight"));
+        if (c.bias()) {
+            w.put(moxing + ".bias", tensor(f, gguf + ".bias"));
+        } else if (f.hasTensor(gguf + ".bias")) {
+            throw strayBias(f, gguf + ".bias");
+        }
+    }
+
+    private static GgufFormatException strayBias(GgufFile f, String name) {
+        return new GgufFormatException(f.path(), "has tensor '" + name + "' but no 'blk.0.attn_qkv.bias': "
+                + "a gpt2 file has all its linear biases or none");
     }
 
     private static void normWithBias(GgufFile f, Map<String, Tensor> w, String gguf, String moxing) throws GgufFormatException {

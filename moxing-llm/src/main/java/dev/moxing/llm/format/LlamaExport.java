@@ -75,8 +75,8 @@ public final class LlamaExport {
     static String architecture(TransformerConfig c) {
         if (c.positions() != TransformerConfig.Positions.ROTARY || c.norm() != TransformerConfig.Norm.RMS_NORM
                 || c.mlp() != TransformerConfig.Mlp.SWIGLU || c.bias()) {
-            throw new IllegalArgumentException("only Llama-style models (rotary positions, RMSNorm, SwiGLU) can be converted; "
-                    + "GPT-2 style ones (learned positions, LayerNorm, GELU) would need GGUF's gpt2 layout, which is not implemented");
+            throw new IllegalArgumentException("the llama layout needs rotary positions, RMSNorm, SwiGLU and no linear biases "
+                    + "(GPT-2 style models, with learned positions, LayerNorm and GELU, are written by Gpt2Export)");
         }
         if (!c.qkvBias()) return "llama";
         if (c.rotaryPairs() != TransformerConfig.RotaryPairs.HALVES) {

@@ -19,16 +19,20 @@ public final class ModelFiles {
     /** What {@code path} holds, from its first bytes (GGUF magic) or its layout. */
     public static Kind kind(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            if (HfModel.isHfDirectory(path)) {
-                // Moxing checkpoints also hold config.json + model.safetensors; their config says so.
-                return Files.readString(path.resolve("config.json")).contains("\"moxing-transformer\"")
-                        ? Kind.MOXING_CHECKPOINT : Kind.HUGGING_FACE;
-            }
+            // Moxing checkpoints also hold config.json + model.safetensors; their config says what they are,
+            // and deciding by it alone lets a missing weights or tokenizer file be reported by name.
+            if (isMoxingCheckpoint(path)) return Kind.MOXING_CHECKPOINT;
+            if (HfModel.isHfDirectory(path)) return Kind.HUGGING_FACE;
             throw new IOException(path + ": not a model directory (expected config.json with model.safetensors or model.safetensors.index.json)");
         }
         if (!Files.exists(path)) throw new NoSuchFileException(path + ": no such file");
         if (GgufFile.isGguf(path)) return Kind.GGUF;
         return Kind.LLAMA2C; // headerless: Llama2cCheckpoint validates the size against its header
+    }
+
+    private static boolean isMoxingCheckpoint(Path dir) throws IOException {
+        Path config = dir.resolve("config.json");
+        return Files.isRegularFile(config) && Files.readString(config).contains("\"moxing-transformer\"");
     }
 
     /** The network in {@code path}; {@code context} > 0 overrides the context length where the format allows. */

@@ -75,8 +75,8 @@ public record QuantRecipe(String name, GgmlType type, boolean mixture, int fileT
         for (GgufExport.Item t : tensors) {
             String n = t.name();
             GgmlType chosen = type;
-            if (t.shape().length < 2 || !n.endsWith(".weight")) {
-                chosen = GgmlType.F32;
+            if (t.shape().length < 2 || !n.endsWith(".weight") || n.equals("position_embd.weight")) {
+                chosen = GgmlType.F32; // llama-quantize never quantizes norms, biases or learned positions
             } else if (n.equals("output.weight") || tied && n.equals("token_embd.weight")) {
                 if (type.blockSize() > 1 && type != GgmlType.Q8_0) chosen = GgmlType.Q6_K;
             } else if (n.contains("attn_v.weight")) {
