@@ -60,7 +60,7 @@ public final class FlashAttention {
     }
 
     /** Up to this many query rows (token-by-token decoding), attention runs row by row without GEMM tiles. */
-    private static final int FEW_QUERIES = 4;
+    public static final int FEW_QUERIES = 4;
 
     /**
      * Decoding: one query row per head against the cache. Scores are dot products, the softmax is
@@ -103,6 +103,31 @@ public final class FlashAttention {
                 }
             }
         });
+    }
+
+    /**
+     * Scratch for {@link #forwardHead}, one per thread: a score tile, running maxima and sums, and
+     * the head's transposed keys (grown on demand).
+     */
+    public static float[][] headScratch() {
+        return new float[][] {new float[BR * BC], new float[BR], new float[BR], new float[0]};
+    }
+
+    /**
+     * All Tq query rows of one head (q and out at qOff, lse at lseOff) against Tk key and value
+     * rows at kvOff: the tile loop of {@link #forward}, for a caller that stages F32 keys and
+     * values itself ({@code QuantAttention} decodes an F16 or Q8_0 cache into them).
+     */
+    public static void forwardHead(float[] q, float[] k, float[] v, float[] out, float[] lse, int qOff, int kvOff,
+                                   int lseOff, int tq, int tk, int d, boolean causal, float[][] scratch) {
+        float scale = (float) (1 / Math.sqrt(d));
+        if (scratch[3].length < d * tk) scratch[3] = new float[d * tk];
+        float[] kT = scratch[3];
+        transpose(k, kvOff, tk, d, kT);
+        for (int i0 = 0; i0 < tq; i0 += BR) {
+            int br = Math.min(BR, tq - i0);
+            forwardTile(q, kT, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, scratch[0], scratch[1], scratch[2]);
+        }
     }
 
     /**

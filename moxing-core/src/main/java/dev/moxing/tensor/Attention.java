@@ -3,6 +3,7 @@ package dev.moxing.tensor;
 import dev.moxing.autograd.Autograd;
 import dev.moxing.autograd.GradMode;
 import dev.moxing.kernels.FlashAttention;
+import dev.moxing.kernels.quant.QuantAttention;
 
 /** Fused scaled dot-product attention: the op, its saved state, and the wiring to its backward kernel. */
 final class Attention {
@@ -33,6 +34,25 @@ final class Attention {
         return rows > s[2] && st[0] == (long) s[1] * rows * d ? rows : 0;
     }
 
+    /**
+     * When k and v are both the first Tk rows (dim 2) of (B, Hkv, R, D) memory segments of one
+     * type that {@link QuantAttention} reads (an F16 or Q8_0 KV cache, R ≥ Tk), returns R; otherwise 0.
+     */
+    static int storedRows(Tensor k, Tensor v) {
+        if (!(k.storage() instanceof Storage.Segment ks) || !(v.storage() instanceof Storage.Segment vs)
+                || ks.dtype() != vs.dtype() || !QuantAttention.supports(ks.dtype())) return 0;
+        int rows = segmentRows(k);
+        return rows > 0 && segmentRows(v) == rows ? rows : 0;
+    }
+
+    private static int segmentRows(Tensor t) {
+        int[] s = t.shapeRef(), st = t.stridesRef();
+        int d = s[3];
+        if (t.offset() != 0 || st[3] != 1 || st[2] != d || st[1] % d != 0) return 0;
+        int rows = st[1] / d;
+        return rows >= s[2] && st[0] == (long) s[1] * rows * d ? rows : 0;
+    }
+
     /** q (B, H, Tq, D), k and v (B, Hkv, Tk, D) → (B, H, Tq, D). */
     static Tensor apply(Tensor q, Tensor k, Tensor v, boolean causal) {
         int[] qs = q.shapeRef(), ks = k.shapeRef(), vs = v.shapeRef();
@@ -50,6 +70,13 @@ final class Attention {
         }
         int kvRows = cacheRows(k, v);
         boolean needsGrad = GradMode.isEnabled() && (q.requiresGrad() || k.requiresGrad() || v.requiresGrad());
+        int storedRows = needsGrad ? 0 : storedRows(k, v);
+        if (storedRows > 0) { // inference against an F16/Q8_0 cache: decoded inside the kernel, a few rows at a time
+            float[] out = new float[q.numel()];
+            QuantAttention.forward(flat(q), k.dtype(), ((Storage.Segment) k.storage()).segment(),
+                    ((Storage.Segment) v.storage()).segment(), out, new float[b * h * tq], b, h, hkv, tq, tk, storedRows, d, causal);
+            return Tensor.wrap(out, qs);
+        }
         if (kvRows > 0 && !needsGrad) { // inference against a preallocated cache: read it in place
             float[] out = new float[q.numel()];
             FlashAttention.forward(flat(q), ((Storage.Floats) k.storage()).data(), ((Storage.Floats) v.storage()).data(),

@@ -6,6 +6,7 @@ import dev.moxing.llm.eval.Perplexity;
 import dev.moxing.llm.generate.Completion;
 import dev.moxing.llm.generate.GenerateOptions;
 import dev.moxing.llm.generate.Generator;
+import dev.moxing.llm.model.KvCacheType;
 import dev.moxing.gguf.GgufFile;
 import dev.moxing.llm.format.GgufModel;
 import dev.moxing.llm.format.HfModel;
@@ -49,12 +50,18 @@ public final class LanguageModel {
     private final Tokenizer tokenizer;
     private final Path dir;
     private final ChatTemplate chatTemplate; // null: the model carries none
+    private final KvCacheType kvCache;
 
     private LanguageModel(Transformer model, Tokenizer tokenizer, Path dir, ChatTemplate chatTemplate) {
+        this(model, tokenizer, dir, chatTemplate, KvCacheType.F32);
+    }
+
+    private LanguageModel(Transformer model, Tokenizer tokenizer, Path dir, ChatTemplate chatTemplate, KvCacheType kvCache) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.dir = dir;
         this.chatTemplate = chatTemplate;
+        this.kvCache = kvCache;
         model.eval();
     }
 
@@ -66,6 +73,34 @@ public final class LanguageModel {
      */
     public static LanguageModel load(Path path) throws IOException {
         return load(path, 0);
+    }
+
+    /**
+     * As {@link #load(Path, int)}, generating (and scoring perplexity) with a KV cache that stores
+     * keys and values as {@code kvCache}; throws if that type cannot hold the model's head dim.
+     */
+    public static LanguageModel load(Path path, int context, KvCacheType kvCache) throws IOException {
+        return load(path, context).withKvCache(kvCache);
+    }
+
+    /** This model and tokenizer with a KV cache of {@code type} (the weights are shared, not copied). */
+    public LanguageModel withKvCache(KvCacheType type) {
+        try {
+            type.checkHeadDim(model.config().headDim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((dir == null ? "" : dir + ": ") + e.getMessage(), e);
+        }
+        return new LanguageModel(model, tokenizer, dir, chatTemplate, type);
+    }
+
+    /** The type the KV cache stores keys and values in (F32 unless chosen at load). */
+    public KvCacheType kvCacheType() {
+        return kvCache;
+    }
+
+    /** A generator with this model's cache type; {@code keep}: one that {@linkplain Generator#keepingCache keeps its cache}. */
+    public Generator newGenerator(boolean keep) {
+        return keep ? Generator.keepingCache(model, kvCache) : new Generator(model, kvCache);
     }
 
     /** As {@link #load(Path)}; {@code context} > 0 sets the context length (and KV cache size) where the format allows. */
@@ -137,13 +172,13 @@ public final class LanguageModel {
     /** As {@link #generate(String, GenerateOptions, Consumer)}, also passing each new token id to {@code onToken}. */
     public String generate(String prompt, GenerateOptions options, Consumer<String> onText, IntConsumer onToken) {
         int[] ids = encodePrompt(prompt);
-        return run(ids, options, onText, onToken, new Generator(model), tokenizer.decode(ids).isEmpty(), new int[0]).text();
+        return run(ids, options, onText, onToken, newGenerator(false), tokenizer.decode(ids).isEmpty(), new int[0]).text();
     }
 
     /** As {@link #generate(String, GenerateOptions, Consumer)}, returning the tokens, their log-probabilities and why it stopped. */
     public Completion complete(String prompt, GenerateOptions options, Consumer<String> onText) {
         int[] ids = encodePrompt(prompt);
-        return run(ids, options, onText, null, new Generator(model), tokenizer.decode(ids).isEmpty(), new int[0]);
+        return run(ids, options, onText, null, newGenerator(false), tokenizer.decode(ids).isEmpty(), new int[0]);
     }
 
     /**
@@ -222,7 +257,7 @@ public final class LanguageModel {
      * the template (as text or as its special token) or one of {@code options.stop()}.
      */
     public Completion chat(List<Message> messages, GenerateOptions options, Consumer<String> onText) {
-        return chat(messages, options, onText, new Generator(model));
+        return chat(messages, options, onText, newGenerator(false));
     }
 
     /** As {@link #chat(List, GenerateOptions, Consumer)} with the caller's generator, e.g. one that {@linkplain Generator#keepingCache keeps its cache}. */
@@ -256,12 +291,13 @@ public final class LanguageModel {
 
     /** Mean NLL and perplexity of {@code text} (sliding window, stride half the context). */
     public Perplexity.Result perplexity(String text) {
-        return Perplexity.of(model, tokenizer.encode(text));
+        int context = model.config().contextLength();
+        return perplexity(text, context, Math.max(1, context / 2));
     }
 
     /** As {@link #perplexity(String)} with a chosen window and stride. */
     public Perplexity.Result perplexity(String text, int context, int stride) {
-        return Perplexity.of(model, tokenizer.encode(text), context, stride);
+        return Perplexity.of(model, tokenizer.encode(text), context, stride, kvCache);
     }
 
     /**

@@ -41,11 +41,13 @@ public final class ChatCommand implements Callable<Integer> {
     int maxTokens = 512;
     @Mixin
     SamplingOptions sampling;
+    @Mixin
+    KvCacheOption kvCache;
 
     @Override
     public Integer call() throws Exception {
         GenerateOptions options = sampling.toOptions(maxTokens);
-        LanguageModel lm = LanguageModel.load(model);
+        LanguageModel lm = LanguageModel.load(model, 0, kvCache.type());
         ChatSession chat = new ChatSession(lm).system(system);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -4,6 +4,7 @@ import dev.moxing.llm.LanguageModel;
 import dev.moxing.llm.eval.Perplexity;
 import dev.moxing.llm.train.Corpus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,10 +31,12 @@ public final class EvalPerplexityCommand implements Callable<Integer> {
     Integer context;
     @Option(names = "--stride", paramLabel = "N", description = "Tokens the window moves each time (default: half the window).")
     Integer stride;
+    @Mixin
+    KvCacheOption kvCache;
 
     @Override
     public Integer call() throws Exception {
-        LanguageModel lm = LanguageModel.load(model);
+        LanguageModel lm = LanguageModel.load(model, 0, kvCache.type());
         String s = Corpus.read(text).text();
         int window = context != null ? context : lm.model().config().contextLength();
         int step = stride != null ? stride : Math.max(1, window / 2);
@@ -50,10 +53,11 @@ public final class EvalPerplexityCommand implements Callable<Integer> {
         }
         if (ids.length < 2) throw new IllegalArgumentException(text + " is too short: " + ids.length + " tokens, need at least 2");
         long start = System.nanoTime();
-        Perplexity.Result r = Perplexity.of(lm.model(), ids, window, step);
+        Perplexity.Result r = Perplexity.of(lm.model(), ids, window, step, lm.kvCacheType());
         double seconds = (System.nanoTime() - start) / 1e9;
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "text: %s, %,d tokens (%,d scored), window %d, stride %d%n", text, ids.length, r.tokens(), window, step);
+        out.printf(Locale.ROOT, "text: %s, %,d tokens (%,d scored), window %d, stride %d, KV cache %s%n", text, ids.length, r.tokens(), window, step,
+                lm.kvCacheType().cliName());
         out.printf(Locale.ROOT, "mean NLL: %.4f nats/token (%.4f bits/token)%n", r.meanNll(), r.bitsPerToken());
         out.printf(Locale.ROOT, "perplexity: %.4f%n", r.perplexity());
         out.printf(Locale.ROOT, "time: %.1f s (%,.0f tokens/s)%n", seconds, r.tokens() / seconds);

@@ -2,12 +2,14 @@ package dev.moxing.cli.llm;
 
 import dev.moxing.llm.format.ModelFiles;
 import dev.moxing.llm.model.KvCache;
+import dev.moxing.llm.model.KvCacheType;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.parallel.WorkerPool;
 import dev.moxing.random.Rng;
 import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -38,6 +40,8 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     int genTokens = 128;
     @Option(names = "--repeat", description = "Measured repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeat = 5;
+    @Mixin
+    KvCacheOption kvCacheOption;
 
     @Override
     public Integer call() throws Exception {
@@ -53,11 +57,17 @@ public final class GenerateBenchCommand implements Callable<Integer> {
             throw new IllegalStateException("--threads " + threads + ": the worker pool already runs " + pool
                     + " threads (set MOXING_THREADS instead)");
         }
+        KvCacheType kvCache = kvCacheOption.type();
         PrintStream out = System.out;
         long t0 = System.nanoTime();
         Transformer m = ModelFiles.load(model, Math.max(promptTokens, genTokens) + 1);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         m.eval();
+        try {
+            kvCache.checkHeadDim(m.config().headDim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(model + ": " + e.getMessage(), e);
+        }
         long weightBytes = 0, params = 0;
         Map<DType, Long> types = new TreeMap<>();
         for (Tensor p : m.parameters()) {
@@ -70,6 +80,8 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "# model %s: %d layers, width %d, heads %d/%d, vocab %d, %,d parameters, %.1f MB weights %s%n",
                 model.getFileName(), c.layers(), c.width(), c.heads(), c.kvHeads(), c.vocabSize(), params, weightBytes / 1e6, types);
         out.printf(Locale.ROOT, "# java %s, threads %d, loaded in %.3f s%n", Runtime.version(), pool, loadSeconds);
+        out.printf(Locale.ROOT, "# KV cache %s: %,d bytes (%.2f MB) for %d positions; F32 would be %,d bytes%n", kvCache.cliName(),
+                kvCache.bytes(c, 1), kvCache.bytes(c, 1) / 1e6, c.contextLength(), KvCacheType.F32.bytes(c, 1));
         Rng rng = new Rng(1);
         int[] prompt = new int[promptTokens];
         for (int i = 0; i < prompt.length; i++) prompt[i] = (int) (rng.nextLong() >>> 33) % c.vocabSize();
@@ -80,23 +92,23 @@ public final class GenerateBenchCommand implements Callable<Integer> {
             long start = System.nanoTime();
             double[] lastPp = new double[3], lastTg = new double[3];
             for (int round = 0; ; round++) {
-                lastPp[round % 3] = 1 / pp(m, prompt);
-                lastTg[round % 3] = 1 / tg(m, prompt[0], Math.min(genTokens, 32));
+                lastPp[round % 3] = 1 / pp(m, prompt, kvCache);
+                lastTg[round % 3] = 1 / tg(m, prompt[0], Math.min(genTokens, 32), kvCache);
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 if (elapsed > 30 || (elapsed > 4 && round >= 3 && settled(lastPp) && settled(lastTg))) break;
             }
             double[] ppRate = new double[repeat], tgRate = new double[repeat];
             for (int r = 0; r < repeat; r++) {
-                ppRate[r] = promptTokens / pp(m, prompt);
-                tgRate[r] = genTokens / tg(m, prompt[0], genTokens);
+                ppRate[r] = promptTokens / pp(m, prompt, kvCache);
+                tgRate[r] = genTokens / tg(m, prompt[0], genTokens, kvCache);
             }
             double pp = median(ppRate), tg = median(tgRate);
             out.printf(Locale.ROOT, "pp%d %.1f tokens/s (runs %s)%n", promptTokens, pp, rates(ppRate));
             out.printf(Locale.ROOT, "tg%d %.1f tokens/s (runs %s)%n", genTokens, tg, rates(tgRate));
             long file = java.nio.file.Files.isRegularFile(model) ? java.nio.file.Files.size(model) : 0;
-            long kv = 2L * c.layers() * c.kvHeads() * c.headDim() * c.contextLength() * Float.BYTES;
-            out.printf(Locale.ROOT, "memory: resident %.1f MB (peak %.1f MB), file %.1f MB, KV cache %.1f MB (context %d), Java heap used %.1f MB%n",
-                    procStatus("VmRSS") / 1e6, procStatus("VmHWM") / 1e6, file / 1e6, kv / 1e6, c.contextLength(),
+            long kv = kvCache.bytes(c, 1);
+            out.printf(Locale.ROOT, "memory: resident %.1f MB (peak %.1f MB), file %.1f MB, KV cache %s %.1f MB (context %d), Java heap used %.1f MB%n",
+                    procStatus("VmRSS") / 1e6, procStatus("VmHWM") / 1e6, file / 1e6, kvCache.cliName(), kv / 1e6, c.contextLength(),
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
             double copy = copyBandwidth(); // after the memory figures: its arrays would count
             out.printf(Locale.ROOT, "weight bandwidth in tg: %.1f GB/s; machine copy bandwidth (read+write, 1 thread): %.1f GB/s%n",
@@ -118,15 +130,15 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         return -1;
     }
 
-    private static double pp(Transformer m, int[] prompt) {
-        KvCache cache = m.newCache();
+    private static double pp(Transformer m, int[] prompt, KvCacheType type) {
+        KvCache cache = m.newCache(type);
         long s = System.nanoTime();
         m.forwardLast(Tensor.ofInts(prompt, 1, prompt.length), cache);
         return (System.nanoTime() - s) / 1e9;
     }
 
-    private static double tg(Transformer m, int first, int n) {
-        KvCache cache = m.newCache();
+    private static double tg(Transformer m, int first, int n, KvCacheType type) {
+        KvCache cache = m.newCache(type);
         int token = first;
         long s = System.nanoTime();
         for (int i = 0; i < n; i++) {

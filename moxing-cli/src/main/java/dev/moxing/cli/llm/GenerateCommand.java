@@ -31,6 +31,8 @@ public final class GenerateCommand implements Callable<Integer> {
     int maxTokens = 256;
     @Mixin
     SamplingOptions sampling;
+    @Mixin
+    KvCacheOption kvCache;
     @Option(names = "--no-echo", description = "Do not print the prompt before the continuation.")
     boolean noEcho;
     @Option(names = "--stats", description = "Print tokens generated and tokens/s to stderr at the end.")
@@ -42,7 +44,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerateOptions options = sampling.toOptions(maxTokens);
-        LanguageModel lm = LanguageModel.load(model);
+        LanguageModel lm = LanguageModel.load(model, 0, kvCache.type());
         PrintWriter out = spec.commandLine().getOut();
         if (!noEcho) out.print(prompt);
         out.flush();

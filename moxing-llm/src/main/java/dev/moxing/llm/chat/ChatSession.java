@@ -27,7 +27,7 @@ public final class ChatSession {
 
     public ChatSession(LanguageModel model) {
         this.model = model;
-        this.generator = Generator.keepingCache(model.model());
+        this.generator = model.newGenerator(true);
     }
 
     /** Sets the system prompt (empty for none); it applies from the next reply on. */

@@ -1,5 +1,7 @@
 package dev.moxing.llm.eval;
 
+import dev.moxing.llm.model.KvCache;
+import dev.moxing.llm.model.KvCacheType;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.tensor.Tensor;
 
@@ -52,6 +54,16 @@ public final class Perplexity {
     }
 
     public static Result of(Transformer model, int[] ids, int context, int stride) {
+        return of(model, ids, context, stride, KvCacheType.F32);
+    }
+
+    /**
+     * As above; with an F16 or Q8_0 {@code kvCache} each window runs through a fresh cache of that
+     * type, so attention sees keys and values rounded as generation would (llama.cpp's perplexity
+     * with {@code -ctk/-ctv}). F32 runs without a cache: the same numbers, no buffers.
+     */
+    public static Result of(Transformer model, int[] ids, int context, int stride, KvCacheType kvCache) {
+        kvCache.checkHeadDim(model.config().headDim());
         int max = model.config().contextLength();
         if (context < 1 || context > max) {
             throw new IllegalArgumentException("context must be in [1, " + max + "] (the model's context length), got " + context);
@@ -77,7 +89,8 @@ public final class Perplexity {
                 while (n < BATCH && w + n < windows && Math.min(context, ends[w + n]) == len) n++;
                 int[] input = new int[n * len];
                 for (int i = 0; i < n; i++) System.arraycopy(ids, ends[w + i] - len, input, i * len, len);
-                float[] logits = model.forward(Tensor.ofInts(input, n, len)).toFloatArray(); // (n, len, V)
+                KvCache cache = kvCache == KvCacheType.F32 ? null : new KvCache(model.config().layers(), len, kvCache);
+                float[] logits = model.forward(Tensor.ofInts(input, n, len), cache).toFloatArray(); // (n, len, V)
                 int v = model.config().vocabSize();
                 for (int i = 0; i < n; i++) {
                     int end = ends[w + i], begin = end - len;

@@ -1,6 +1,7 @@
 package dev.moxing.llm.generate;
 
 import dev.moxing.llm.model.KvCache;
+import dev.moxing.llm.model.KvCacheType;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.tensor.Tensor;
 
@@ -20,22 +21,35 @@ import java.util.function.IntPredicate;
 public final class Generator {
     private final Transformer model;
     private final boolean keep;
+    private final KvCacheType cacheType;
     private KvCache cache;              // when keep: the positions of cachedIds
     private int[] cachedIds = new int[0];
     private int reused;
 
     public Generator(Transformer model) {
-        this(model, false);
+        this(model, KvCacheType.F32);
     }
 
-    private Generator(Transformer model, boolean keep) {
+    /** A generator whose KV cache stores keys and values as {@code cacheType} (checked against the model's head dim). */
+    public Generator(Transformer model, KvCacheType cacheType) {
+        this(model, false, cacheType);
+    }
+
+    private Generator(Transformer model, boolean keep, KvCacheType cacheType) {
+        cacheType.checkHeadDim(model.config().headDim());
         this.model = model;
         this.keep = keep;
+        this.cacheType = cacheType;
     }
 
     /** A generator that reuses its KV cache for the prefix a prompt shares with the previous call's tokens. */
     public static Generator keepingCache(Transformer model) {
-        return new Generator(model, true);
+        return keepingCache(model, KvCacheType.F32);
+    }
+
+    /** As {@link #keepingCache(Transformer)} with a cache of {@code cacheType}. */
+    public static Generator keepingCache(Transformer model, KvCacheType cacheType) {
+        return new Generator(model, true, cacheType);
     }
 
     /** What one call produced: the new tokens, their log-probabilities, and whether a stop token ended it. */
@@ -102,8 +116,8 @@ public final class Generator {
 
     /** A fresh cache, or when keeping one, the kept cache cut back to what it shares with the prompt. */
     private KvCache cacheFor(int[] prompt) {
-        if (!keep) return model.newCache();
-        if (cache == null) cache = model.newCache();
+        if (!keep) return model.newCache(cacheType);
+        if (cache == null) cache = model.newCache(cacheType);
         int common = 0;
         int max = Math.min(cachedIds.length, prompt.length - 1); // the last prompt token must be run for its logits
         while (common < max && cachedIds[common] == prompt[common]) common++;

@@ -189,7 +189,14 @@ public final class Transformer extends Module {
         return finalNorm.forward(x);
     }
 
+    /** An empty F32 cache for the model's context. */
     public KvCache newCache() {
         return new KvCache(config.layers(), config.contextLength());
+    }
+
+    /** An empty cache of {@code type} for the model's context; throws if the type cannot hold this model's head dim. */
+    public KvCache newCache(KvCacheType type) {
+        type.checkHeadDim(config.headDim());
+        return new KvCache(config.layers(), config.contextLength(), type);
     }
 }

@@ -26,9 +26,10 @@ class ChatSessionTest {
         assertThat(lm.tokenizer().decode(ids)).isEqualTo("User: Lily\nAssistant:");
     }
 
-    @Test
-    void aSessionKeepsHistoryReusesTheCacheAndResets() throws IOException {
-        LanguageModel lm = LanguageModel.load(STORIES);
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = dev.moxing.llm.model.KvCacheType.class, names = {"F32", "F16"})
+    void aSessionKeepsHistoryReusesTheCacheAndResets(dev.moxing.llm.model.KvCacheType kvCache) throws IOException {
+        LanguageModel lm = LanguageModel.load(STORIES, 0, kvCache); // Q8_0: stories260K's head dim 8 is not a multiple of 32
         ChatSession chat = new ChatSession(lm).system("Once upon a time");
         StringBuilder streamed = new StringBuilder();
         Completion first = chat.reply("Lily", GenerateOptions.greedy(40), streamed::append);
