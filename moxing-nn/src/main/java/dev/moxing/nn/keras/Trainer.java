@@ -97,8 +97,8 @@ final class Trainer {
                 double lossSum = 0;
                 long seen = 0;
                 boolean diverged = false;
+                int done = 0;
                 try (Epoch batches = loader.epoch(epoch)) {
-                    int done = 0;
                     for (Batch b : batches) {
                         for (Callback c : callbacks) c.onBatchBegin(done, new LinkedHashMap<>());
                         double loss = step(b, o);
@@ -128,9 +128,11 @@ final class Trainer {
                             + " before that batch. Common causes: a learning rate too high, NaN or huge values in the"
                             + " data, or a loss that does not match the model's output (e.g. probabilities vs logits).");
                 }
+                // Counted before the callbacks, so a checkpoint saved at the epoch's end records it;
+                // an epoch cut short does not count (resuming would repeat it from its start).
+                if (done == steps && !diverged) model.epochsTrained(epoch + 1);
                 for (Callback c : callbacks) c.onEpochEnd(epoch, epochLogs);
                 history.record(epochLogs);
-                model.epochsTrained(epoch + 1);
                 if (model.stopRequested() != null) {
                     if (history.stopReason() == null) history.stopped(model.stopRequested(), false);
                     break;
