@@ -141,4 +141,20 @@ class TrainFashionMnistTest {
         assertCleanFailure(r, "training diverged", "the loss became", "try a lower --lr");
         assertThat(r[1]).doesNotContain("test_accuracy");
     }
+
+    @Test
+    void evalUsesTheLayoutTheModelWasBuiltFor(@TempDir Path tmp) throws Exception {
+        // A CNN takes (1, 28, 28) images; eval used to feed it flat rows.
+        Path cnn = tmp.resolve("cnn");
+        assertThat(train("--model", "cnn", "--epochs", "1", "--train-limit", "256", "--out", cnn.toString())[0]).isEqualTo("0");
+        String[] r = CliRun.run("eval", "--model", cnn.toString(), "--data", SUBSET.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("test_accuracy:");
+
+        var other = dev.moxing.nn.keras.Sequential.of(new dev.moxing.nn.layers.Dense(3, "softmax", 2, new dev.moxing.random.Rng(1)));
+        other.compile("adam", "sparse_categorical_crossentropy", "accuracy").build(2);
+        other.save(tmp.resolve("other"));
+        assertCleanFailure(CliRun.run("eval", "--model", tmp.resolve("other").toString(), "--data", SUBSET.toString()),
+                "the model takes input [2] per sample", "[1, 28, 28]");
+    }
 }
