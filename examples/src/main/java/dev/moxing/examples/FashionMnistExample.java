@@ -89,7 +89,7 @@ public final class FashionMnistExample {
      * one; docs/fashion-mnist.md lists the configurations tried and their accuracy.
      *
      * @param samePadding      pad the convolutions by 1 so 3×3 kernels keep 28×28 and 14×14
-     * @param heInit           He-normal convolution kernels and Glorot-uniform dense weights (ReLU nets)
+     * @param heInit           He-normal convolution kernels, zero biases (else PyTorch's U(±1/√fanIn)); dense layers are Glorot either way
      * @param dropout          dropout rate before the dense 128 layer (0: none)
      * @param peakLearningRate the Adam rate reached after warm-up (the CLI's --lr for the CNN)
      * @param warmupEpochs     linear warm-up length, then cosine decay to 0 over the run (0: constant rate)
