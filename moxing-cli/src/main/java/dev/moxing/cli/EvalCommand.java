@@ -36,8 +36,12 @@ final class EvalCommand implements Callable<Integer> {
 
     /** The test split in the layout the model was built for ((N, 784) or (N, 1, 28, 28)). */
     static Dataset loadTest(Model m, Path data) throws java.io.IOException {
-        int[] in = m.inputShape();
-        FashionMnist.Layout layout = in != null && in.length == 4 ? FashionMnist.Layout.IMAGES : FashionMnist.Layout.FLAT;
+        int[] in = m.inputShape();                        // per sample, without the batch dim
+        FashionMnist.Layout layout;
+        if (in == null || java.util.Arrays.equals(in, new int[] {784})) layout = FashionMnist.Layout.FLAT;
+        else if (java.util.Arrays.equals(in, new int[] {1, 28, 28})) layout = FashionMnist.Layout.IMAGES;
+        else throw new IllegalArgumentException("the model takes input " + java.util.Arrays.toString(in)
+                + " per sample; Fashion-MNIST images are [784] (flat) or [1, 28, 28]");
         return FashionMnist.load(data, layout).test();
     }
 }

@@ -20,6 +20,9 @@ import java.util.List;
  *
  * <p>Shuffling draws a new permutation from the loader's {@link Rng} at the start of each epoch,
  * on the caller's thread, so the same seed gives the same batches in the same order. With
+ * {@link Builder#seed} instead, epoch e shuffles (and reseeds the random transforms) from
+ * generators derived from (seed, e) alone, so {@link #epoch(int) epoch(e)} is the same batches
+ * whether or not epochs 0 … e − 1 ran before it: what resuming a training run needs. With
  * prefetching on (the default) a daemon thread gathers and transforms the next batches while the
  * current one trains; see {@link Epoch}. Starting a new epoch closes the previous one, so a loop
  * left with {@code break} does not leave a thread behind.
@@ -31,15 +34,18 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final Dataset dataset;
     private final int batchSize;
     private final Rng shuffle;
+    private final Long epochSeed;
     private final boolean dropLast;
     private final boolean prefetch;
     private final List<Transform> transforms;
     private Epoch current;
+    private int nextEpoch;
 
     private DataLoader(Builder b) {
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
         this.shuffle = b.shuffle;
+        this.epochSeed = b.epochSeed;
         this.dropLast = b.dropLast;
         this.prefetch = b.prefetch;
         this.transforms = List.copyOf(b.transforms);
@@ -54,6 +60,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         private final Dataset dataset;
         private int batchSize = 32;
         private Rng shuffle;
+        private Long epochSeed;
         private boolean dropLast;
         private boolean prefetch = true;
         private final List<Transform> transforms = new ArrayList<>();
@@ -72,6 +79,17 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         /** Shuffles every epoch with permutations drawn from {@code rng} (null: keep the dataset order). */
         public Builder shuffle(Rng rng) {
             this.shuffle = rng;
+            this.epochSeed = null;
+            return this;
+        }
+
+        /**
+         * Shuffles every epoch from a generator seeded by (seed, epoch number), and reseeds every
+         * transform from it ({@link Transform#reseed}): epoch e's batches depend on seed and e only.
+         */
+        public Builder seed(long seed) {
+            this.epochSeed = seed;
+            this.shuffle = null;
             return this;
         }
 
@@ -118,15 +136,38 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     }
 
     /**
-     * Starts an epoch: closes the previous one if still open, draws the sample order, and (with
-     * prefetching) starts preparing the first batches.
+     * Starts the next epoch: closes the previous one if still open, draws the sample order, and
+     * (with prefetching) starts preparing the first batches.
      */
     public synchronized Epoch epoch() {
+        return epoch(nextEpoch);
+    }
+
+    /**
+     * Starts epoch number {@code index} (from 0). With {@link Builder#seed} its order and
+     * augmentation depend on the index alone; otherwise the index only counts and the order is
+     * the shuffle generator's next permutation.
+     */
+    public synchronized Epoch epoch(int index) {
+        if (index < 0) throw new IllegalArgumentException("DataLoader: negative epoch index " + index);
         if (current != null) current.close();
+        nextEpoch = index + 1;
         int n = dataset.size();
-        int[] order = shuffle != null ? shuffle.permutation(n) : Dataset.identity(n);
+        int[] order;
+        if (epochSeed != null) {
+            Rng rng = epochRng(epochSeed, index);
+            order = rng.permutation(n);
+            for (Transform t : transforms) t.reseed(rng.nextLong());
+        } else {
+            order = shuffle != null ? shuffle.permutation(n) : Dataset.identity(n);
+        }
         current = new Epoch(this::prepare, order, batchSize, batchesPerEpoch(), prefetch ? PREFETCH_DEPTH : 0);
         return current;
+    }
+
+    /** The generator of epoch {@code index}: seeds mixed so that neighbouring (seed, epoch) pairs share no stream. */
+    static Rng epochRng(long seed, int index) {
+        return new Rng(seed * 0x9E3779B97F4A7C15L + 0xD1B54A32D192ED03L * (index + 1L));
     }
 
     /** A new epoch (see {@link #epoch()}). */
@@ -151,7 +192,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     @Override
     public String toString() {
         return "DataLoader(" + dataset.size() + " samples, batchSize " + batchSize + ", " + batchesPerEpoch()
-                + " batches/epoch" + (shuffle != null ? ", shuffled" : "") + (dropLast ? ", dropLast" : "")
+                + " batches/epoch" + (shuffle != null || epochSeed != null ? ", shuffled" : "") + (dropLast ? ", dropLast" : "")
                 + (transforms.isEmpty() ? "" : ", transforms " + transforms) + ")";
     }
 }

@@ -10,6 +10,15 @@ package dev.moxing.data;
 public interface Transform {
     Batch apply(Batch batch);
 
+    /**
+     * Restarts this step's random generator from {@code seed}. A loader built with
+     * {@link DataLoader.Builder#seed} calls it at the start of every epoch, so that the draws of
+     * epoch e depend on (seed, e) alone and a resumed run augments exactly as an uninterrupted one.
+     * Deterministic steps ignore it.
+     */
+    default void reseed(long seed) {
+    }
+
     /** This step, then {@code next}. */
     default Transform andThen(Transform next) {
         return b -> next.apply(apply(b));

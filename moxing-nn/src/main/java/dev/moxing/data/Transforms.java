@@ -170,6 +170,11 @@ public final class Transforms {
         }
 
         @Override
+        public void reseed(long seed) {
+            rng.setState(new Rng(seed).state());
+        }
+
+        @Override
         public String toString() {
             return "randomCrop(padding=" + padding + ")";
         }
@@ -196,6 +201,11 @@ public final class Transforms {
                 }
             }
             return new Batch(Tensor.fromArray(out, s), b.y());
+        }
+
+        @Override
+        public void reseed(long seed) {
+            rng.setState(new Rng(seed).state());
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.moxing.optim;
 import dev.moxing.tensor.Tensor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adagrad with torch.optim.Adagrad's rule and defaults (lr 0.01, lrDecay 0, weightDecay 0,
@@ -43,6 +44,15 @@ public final class Adagrad extends Optimizer {
     }
 
     /** PyTorch-style, bound to {@code params}. */
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("lr_decay", lrDecay);
+        c.put("initial_accumulator_value", initialAccumulatorValue);
+        c.put("epsilon", eps);
+        return c;
+    }
+
     public Adagrad(List<Tensor> params, double lr) {
         this(lr);
         bind(params);

@@ -3,6 +3,7 @@ package dev.moxing.optim;
 import dev.moxing.tensor.Tensor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam with torch.optim.Adam's rule and defaults (lr 1e-3, betas 0.9/0.999, eps 1e-8, L2 weight
@@ -76,6 +77,16 @@ public class Adam extends Optimizer {
                 decoupled ? 1 - lr * weightDecay : 1, lr / bc1, Math.sqrt(bc2), eps);
         float[] m = slot.buffers[0], v = slot.buffers[1], vmax = amsgrad ? slot.buffers[2] : null;
         ParamSlots.forRange(param.numel(), (from, to) -> AdamKernel.update(p, po, g, go, m, v, vmax, from, to, k));
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("beta_1", beta1);
+        c.put("beta_2", beta2);
+        c.put("epsilon", eps);
+        c.put("amsgrad", amsgrad);
+        return c;
     }
 
     @Override

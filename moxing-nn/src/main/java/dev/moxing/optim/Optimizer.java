@@ -1,5 +1,6 @@
 package dev.moxing.optim;
 
+import dev.moxing.optim.schedule.LrSchedule;
 import dev.moxing.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ public abstract class Optimizer {
     protected double learningRate;
     protected double defaultWeightDecay;
     protected long steps;
+    private LrSchedule schedule;
+    private double baseLr;
 
     protected Optimizer(double learningRate, double weightDecay) {
         if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
@@ -69,9 +72,33 @@ public abstract class Optimizer {
         return Collections.unmodifiableList(groups);
     }
 
+    /**
+     * Keras's {@code learning_rate=schedule}: from now on the rate of each step is
+     * {@code schedule.lrAt(t, base)}, where t counts the step() calls before it and base is the
+     * current rate. The rate is a function of the step count alone, so a restored state dict
+     * resumes the schedule exactly. null removes the schedule (the rate stays where it is). Returns this.
+     */
+    public Optimizer schedule(LrSchedule schedule) {
+        if (schedule != null && this.schedule == null) baseLr = learningRate;
+        this.schedule = schedule;
+        if (schedule != null) setLearningRate(schedule.lrAt(steps, baseLr));
+        return this;
+    }
+
+    /** The schedule set by {@link #schedule(LrSchedule)}, or null. */
+    public LrSchedule schedule() {
+        return schedule;
+    }
+
+    /** The rate a schedule starts from (the current rate when there is none). */
+    public double baseLearningRate() {
+        return schedule == null ? learningRate : baseLr;
+    }
+
     /** One update of every parameter that has a gradient. */
     public final void step() {
         if (groups.isEmpty()) throw new IllegalStateException(getClass().getSimpleName() + ": no parameters (call bind)");
+        if (schedule != null) setLearningRate(schedule.lrAt(steps, baseLr));
         steps++;
         try (var ignored = Tensor.noGrad()) {
             for (ParamGroup g : groups) {
@@ -104,6 +131,19 @@ public abstract class Optimizer {
         this.learningRate = lr;
     }
 
+    /**
+     * The hyper-parameters that rebuild this optimizer with {@link OptimizerConfig#create}: its
+     * Keras name, the (base) learning rate, weight decay and the subclass's own settings. The
+     * schedule, if any, is added by {@link OptimizerConfig#describe}.
+     */
+    public Map<String, Object> config() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
+        c.put("learning_rate", baseLearningRate());
+        c.put("weight_decay", defaultWeightDecay);
+        return c;
+    }
+
     /** Number of step() calls so far. */
     public long steps() {
         return steps;
@@ -118,6 +158,7 @@ public abstract class Optimizer {
         Map<String, Double> s = new LinkedHashMap<>();
         s.put("lr", learningRate);
         s.put("steps", (double) steps);
+        if (schedule != null) s.put("base_lr", baseLr);
         for (int g = 0; g < groups.size(); g++) {
             s.put("group." + g + ".size", (double) groups.get(g).params.size());
             s.put("group." + g + ".lr_scale", groups.get(g).lrScale);
@@ -150,6 +191,7 @@ public abstract class Optimizer {
         }
         setLearningRate(state.scalar("lr"));
         steps = (long) state.scalar("steps");
+        if (state.scalars().containsKey("base_lr")) baseLr = state.scalar("base_lr");
         for (int g = 0; g < groups.size(); g++) {
             groups.get(g).lrScale = state.scalar("group." + g + ".lr_scale");
             groups.get(g).weightDecay = state.scalar("group." + g + ".weight_decay");

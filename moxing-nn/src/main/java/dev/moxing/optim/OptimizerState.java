@@ -9,7 +9,7 @@ import java.util.Map;
  * per-parameter buffers (moments, accumulators) go to safetensors, scalars (learning rate, step
  * counts, group hyper-parameters) to the JSON beside it.
  *
- * <p>Keys: {@code "lr"}, {@code "steps"}, {@code "group.G.size"}, {@code "group.G.lr_scale"},
+ * <p>Keys: {@code "lr"}, {@code "steps"}, {@code "base_lr"} (only with a schedule), {@code "group.G.size"}, {@code "group.G.lr_scale"},
  * {@code "group.G.weight_decay"}; per parameter, {@code "P.step"} and buffers {@code "P.NAME"}
  * (e.g. {@code "3.exp_avg"}), where P is the parameter's index counting through the groups in
  * order, as in PyTorch's state dicts. A parameter that never had a gradient has no entries.

@@ -3,6 +3,7 @@ package dev.moxing.optim;
 import dev.moxing.tensor.Tensor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * RMSprop with torch.optim.RMSprop's rule and defaults (lr 0.01, alpha 0.99, eps 1e-8, no weight
@@ -50,6 +51,16 @@ public final class RMSprop extends Optimizer {
     }
 
     /** PyTorch-style, bound to {@code params}. */
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("rho", alpha);
+        c.put("epsilon", eps);
+        c.put("momentum", momentum);
+        c.put("centered", centered);
+        return c;
+    }
+
     public RMSprop(List<Tensor> params, double lr) {
         this(lr);
         bind(params);

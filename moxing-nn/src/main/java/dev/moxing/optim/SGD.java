@@ -3,6 +3,7 @@ package dev.moxing.optim;
 import dev.moxing.tensor.Tensor;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight
@@ -89,6 +90,15 @@ public final class SGD extends Optimizer {
                 p[po + i] -= rate * (nesterov ? d + mu * b : b);
             }
         });
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        Map<String, Object> c = super.config();
+        c.put("momentum", momentum);
+        c.put("dampening", dampening);
+        c.put("nesterov", nesterov);
+        return c;
     }
 
     @Override

@@ -271,4 +271,39 @@ class DataLoaderTest {
             now = prefetchThreads();
         }
     }
+
+    /** Images (n, 1, 2, 3) whose row k holds k·10 + position, labels k: flips and order both show. */
+    private static Dataset images(int n) {
+        float[] x = new float[n * 6];
+        for (int i = 0; i < x.length; i++) x[i] = (i / 6) * 10 + i % 6;
+        return Dataset.of(Tensor.fromArray(x, n, 1, 2, 3), Tensor.ofInts(IntStream.range(0, n).toArray(), n));
+    }
+
+    private static List<float[]> epochFeatures(Epoch e) {
+        List<float[]> out = new ArrayList<>();
+        for (Batch b : e) out.add(b.x().toFloatArray());
+        return out;
+    }
+
+    @Test
+    void seededEpochsDependOnTheEpochNumberAlone() {
+        // A resumed run starts at epoch 3 without having run 0..2: its batches (order and flips) must
+        // equal those of the uninterrupted run's epoch 3.
+        DataLoader.Builder b = DataLoader.builder(images(23)).batchSize(5).seed(9)
+                .transform(Transforms.randomHorizontalFlip(new Rng(1)));
+        List<float[]> straight;
+        try (DataLoader loader = b.build()) {
+            for (int e = 0; e < 3; e++) epochFeatures(loader.epoch());
+            straight = epochFeatures(loader.epoch());
+        }
+        List<float[]> jumped, other;
+        try (DataLoader loader = DataLoader.builder(images(23)).batchSize(5).seed(9)
+                .transform(Transforms.randomHorizontalFlip(new Rng(77))).build()) {
+            jumped = epochFeatures(loader.epoch(3));
+            other = epochFeatures(loader.epoch(4));
+        }
+        assertEquals(straight.size(), jumped.size());
+        for (int i = 0; i < straight.size(); i++) assertArrayEquals(straight.get(i), jumped.get(i), "batch " + i);
+        assertFalse(Arrays.equals(straight.get(0), other.get(0)), "epochs 3 and 4 differ");
+    }
 }

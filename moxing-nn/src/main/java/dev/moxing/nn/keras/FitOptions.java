@@ -19,10 +19,13 @@ import java.util.Map;
  * @param verbose         0 silent, 1 progress bar, 2 one line per epoch
  * @param clipNorm        rescale gradients whose global L2 norm exceeds this (0: off)
  * @param clipValue       clamp every gradient element to ±this (0: off)
+ * @param initialEpoch    Keras's initial_epoch: the epoch to start at (from 0), for resuming a run;
+ *                        fit trains epochs initialEpoch … epochs − 1, so {@code epochs} is the
+ *                        final epoch count, not the number of epochs this call trains
  */
 public record FitOptions(int epochs, int batchSize, double validationSplit, Dataset validationData, boolean shuffle,
                          long seed, List<Callback> callbacks, Map<Integer, Double> classWeight, int verbose,
-                         double clipNorm, double clipValue) {
+                         double clipNorm, double clipValue, int initialEpoch) {
 
     public FitOptions {
         if (epochs < 1) throw new IllegalArgumentException("fit: epochs must be at least 1, got " + epochs);
@@ -30,6 +33,8 @@ public record FitOptions(int epochs, int batchSize, double validationSplit, Data
         if (!(validationSplit >= 0 && validationSplit < 1)) {
             throw new IllegalArgumentException("fit: validationSplit must be in [0, 1), got " + validationSplit);
         }
+        // initialEpoch < epochs is checked by fit: withers may set initialEpoch before epochs.
+        if (initialEpoch < 0) throw new IllegalArgumentException("fit: initialEpoch must be ≥ 0, got " + initialEpoch);
         if (verbose < 0 || verbose > 2) throw new IllegalArgumentException("fit: verbose must be 0, 1 or 2, got " + verbose);
         if (!(clipNorm >= 0) || !(clipValue >= 0)) {
             throw new IllegalArgumentException("fit: clipNorm and clipValue must be ≥ 0 (0 is off), got " + clipNorm + ", " + clipValue);
@@ -46,23 +51,23 @@ public record FitOptions(int epochs, int batchSize, double validationSplit, Data
 
     /** Keras's defaults: 1 epoch, batch 32, no validation, shuffled (seed 0), verbose 1. */
     public static FitOptions defaults() {
-        return new FitOptions(1, 32, 0, null, true, 0, List.of(), Map.of(), 1, 0, 0);
+        return new FitOptions(1, 32, 0, null, true, 0, List.of(), Map.of(), 1, 0, 0, 0);
     }
 
     public FitOptions epochs(int v) {
-        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(v, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions batchSize(int v) {
-        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, v, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions validationSplit(double v) {
-        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, v, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions validationData(Dataset v) {
-        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, v, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions validationData(Tensor x, Tensor y) {
@@ -70,11 +75,11 @@ public record FitOptions(int epochs, int batchSize, double validationSplit, Data
     }
 
     public FitOptions shuffle(boolean v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, callbacks, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, v, seed, callbacks, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions seed(long v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, callbacks, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, v, callbacks, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions callbacks(Callback... v) {
@@ -82,22 +87,26 @@ public record FitOptions(int epochs, int batchSize, double validationSplit, Data
     }
 
     public FitOptions callbacks(List<Callback> v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, classWeight, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, v, classWeight, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions classWeight(Map<Integer, Double> v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, v, verbose, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, v, verbose, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions verbose(int v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, v, clipNorm, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, v, clipNorm, clipValue, initialEpoch);
     }
 
     public FitOptions clipNorm(double v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, v, clipValue);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, v, clipValue, initialEpoch);
     }
 
     public FitOptions clipValue(double v) {
-        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, v);
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, v, initialEpoch);
+    }
+
+    public FitOptions initialEpoch(int v) {
+        return new FitOptions(epochs, batchSize, validationSplit, validationData, shuffle, seed, callbacks, classWeight, verbose, clipNorm, clipValue, v);
     }
 }

@@ -40,6 +40,7 @@ public class Model extends Module {
     private int[] inputShape;
     private DType inputDtype = DType.F32;
     private String stopReason;
+    private int epochsTrained;
 
     /** For subclasses and {@link Sequential}: the layers are this model's own submodules. */
     protected Model() {
@@ -287,6 +288,18 @@ public class Model extends Module {
         stopReason = null;
     }
 
+    /**
+     * The epochs fit has completed on this model, counting from the first fit (restored by
+     * {@link #load}): the {@code initialEpoch} that continues a saved run where it stopped.
+     */
+    public int epochsTrained() {
+        return epochsTrained;
+    }
+
+    void epochsTrained(int epochs) {
+        epochsTrained = epochs;
+    }
+
     /** The parameters the optimizer trains: those that require grad (frozen ones are left out). */
     List<Tensor> trainableParameters() {
         List<Tensor> out = new ArrayList<>();
@@ -313,15 +326,21 @@ public class Model extends Module {
     // ---------------------------------------------------------------- files
 
     /**
-     * Saves to a directory: model.safetensors (every parameter and buffer) and model.json (the
-     * architecture, input shape and compile settings). Written to a temporary directory first and
-     * then moved into place, so a crash never leaves a half-written model.
+     * Saves to a directory: model.safetensors (every parameter and buffer), model.json (the
+     * architecture, input shape, compile settings with the optimizer's full configuration and
+     * schedule, the optimizer's step counts, and the epochs trained) and, once the optimizer has
+     * stepped, optimizer.safetensors (its moments per parameter). Written to a temporary directory
+     * first and then moved into place, so a crash never leaves a half-written model. Loading it and
+     * calling fit with {@code initialEpoch(model.epochsTrained())} continues training exactly.
      */
     public void save(Path dir) throws IOException {
         ModelFiles.save(this, dir);
     }
 
-    /** Rebuilds a saved model: architecture from model.json (no code needed), then the weights. */
+    /**
+     * Rebuilds a saved model: architecture from model.json (no code needed), the weights, the
+     * compile settings and the optimizer's state, so that training can continue where it stopped.
+     */
     public static Model load(Path dir) throws IOException {
         return ModelFiles.load(dir);
     }

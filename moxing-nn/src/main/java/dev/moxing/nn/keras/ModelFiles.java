@@ -10,6 +10,8 @@ import dev.moxing.nn.loss.Loss;
 import dev.moxing.nn.loss.Losses;
 import dev.moxing.nn.loss.SparseCategoricalCrossEntropy;
 import dev.moxing.nn.metrics.Metric;
+import dev.moxing.optim.OptimizerConfig;
+import dev.moxing.optim.OptimizerState;
 import dev.moxing.tensor.Shape;
 import dev.moxing.tensor.Tensor;
 
@@ -24,20 +26,22 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A saved model is a directory of two files: {@value #WEIGHTS} (every parameter and buffer, by
- * state-dict name) and {@value #CONFIG}:
+ * A saved model is a directory of {@value #WEIGHTS} (every parameter and buffer, by state-dict
+ * name), {@value #CONFIG} and, once the optimizer has stepped, {@value #OPTIMIZER} (its buffers,
+ * named as in {@link OptimizerState}: "3.exp_avg" …):
  * <pre>
  * {"format": "moxing.model", "version": 1,
  *  "architecture": {"type": "Sequential", "config": {"layers": [{"type": "Dense", "config": {…}}, …]}},
  *  "input_shape": [784], "input_dtype": "F32",
- *  "compile": {"optimizer": {"name": "adam", "learning_rate": 0.001},
+ *  "compile": {"optimizer": {"name": "adam", "learning_rate": 0.001, "beta_1": 0.9, …, "schedule": {…}},
  *              "loss": {"name": "sparse_categorical_crossentropy", "from_logits": false},
- *              "metrics": ["accuracy"]}}
+ *              "metrics": ["accuracy"]},
+ *  "optimizer_state": {"optimizer": "Adam", "scalars": {"lr": …, "steps": 938, "0.step": 938, …}},
+ *  "training": {"epochs": 2}}
  * </pre>
  * A model whose architecture is not registered in {@link LayerConfig} (a subclass, a custom
  * module) is saved with {@code "architecture": null} and its class name: its weights load into a
@@ -46,6 +50,7 @@ import java.util.stream.Stream;
 final class ModelFiles {
     static final String WEIGHTS = "model.safetensors";
     static final String CONFIG = "model.json";
+    static final String OPTIMIZER = "optimizer.safetensors";
     private static final String FORMAT = "moxing.model";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -65,6 +70,16 @@ final class ModelFiles {
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
         try {
             SafeTensors.write(tmp.resolve(WEIGHTS), model.weightsForFile());
+            OptimizerState state = optimizerState(model);
+            if (state != null) {
+                Map<String, Object> saved = new LinkedHashMap<>();
+                saved.put("optimizer", state.optimizer());
+                saved.put("scalars", state.scalars());
+                json.put("optimizer_state", saved);
+                Map<String, Tensor> buffers = new LinkedHashMap<>();
+                state.buffers().forEach((k, v) -> buffers.put(k, Tensor.fromArray(v, v.length)));
+                if (!buffers.isEmpty()) SafeTensors.write(tmp.resolve(OPTIMIZER), buffers);
+            }
             Files.writeString(tmp.resolve(CONFIG), JSON.writeValueAsString(json));
             swapIn(tmp, target);
         } finally {
@@ -150,7 +165,42 @@ final class ModelFiles {
         }
         model.loadWeights(dir);
         if (json.get("compile") instanceof Map<?, ?> c) compile(model, c);
+        if (model.isCompiled() && json.get("optimizer_state") instanceof Map<?, ?> s) loadOptimizerState(model, s, dir);
+        if (json.get("training") instanceof Map<?, ?> t && t.get("epochs") instanceof Number n) model.epochsTrained(n.intValue());
         return model;
+    }
+
+    /** The optimizer's state worth saving: none before its first step. */
+    private static OptimizerState optimizerState(Model model) {
+        if (!model.isCompiled() || !model.optimizer().isBound() || model.optimizer().steps() == 0) return null;
+        return model.optimizer().stateDict();
+    }
+
+    /** Binds the loaded model's optimizer to its trainable parameters and restores the saved moments and counts. */
+    private static void loadOptimizerState(Model model, Map<?, ?> saved, Path dir) throws IOException {
+        String where = dir.resolve(CONFIG) + ": optimizer_state";
+        if (!(saved.get("optimizer") instanceof String name) || !(saved.get("scalars") instanceof Map<?, ?> raw)) {
+            throw new IOException(where + " needs an 'optimizer' name and a 'scalars' object");
+        }
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        for (var e : raw.entrySet()) {
+            if (!(e.getValue() instanceof Number n)) throw new IOException(where + ": '" + e.getKey() + "' is not a number: " + e.getValue());
+            scalars.put(String.valueOf(e.getKey()), n.doubleValue());
+        }
+        Map<String, float[]> buffers = new LinkedHashMap<>();
+        Path file = dir.resolve(OPTIMIZER);
+        if (Files.exists(file)) {
+            for (var e : SafeTensors.read(file).entrySet()) buffers.put(e.getKey(), e.getValue().toFloatArray());
+        } else if (scalars.keySet().stream().anyMatch(k -> k.endsWith(".step") && !k.startsWith("group."))) {
+            // A momentum-free SGD has counts but no buffers; any other optimizer needs the file.
+            if (!name.equals("SGD")) throw new NoSuchFileException(file.toString(), null, "the optimizer's moments are missing");
+        }
+        model.optimizer().bind(model.trainableParameters());
+        try {
+            model.optimizer().loadStateDict(new OptimizerState(name, scalars, buffers));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + ": " + e.getMessage(), e);
+        }
     }
 
     private static Map<String, Object> describe(Model model) {
@@ -165,8 +215,7 @@ final class ModelFiles {
         json.put("input_dtype", model.inputDtype().name());
         if (model.isCompiled()) {
             Map<String, Object> compile = new LinkedHashMap<>();
-            compile.put("optimizer", Map.of("name", model.optimizer().getClass().getSimpleName().toLowerCase(Locale.ROOT),
-                    "learning_rate", model.optimizer().learningRate()));
+            compile.put("optimizer", OptimizerConfig.describe(model.optimizer()));
             Map<String, Object> loss = new LinkedHashMap<>();
             loss.put("name", model.loss().name());
             loss.put("from_logits", fromLogits(model.loss()));
@@ -176,6 +225,7 @@ final class ModelFiles {
             compile.put("metrics", metrics);
             json.put("compile", compile);
         }
+        if (model.epochsTrained() > 0) json.put("training", Map.of("epochs", model.epochsTrained()));
         return json;
     }
 
@@ -206,8 +256,8 @@ final class ModelFiles {
                     default -> loss;
                 };
             }
-            var optimizer = Factories.optimizer((String) opt.get("name"));
-            optimizer.setLearningRate(((Number) opt.get("learning_rate")).doubleValue());
+            @SuppressWarnings("unchecked")
+            var optimizer = OptimizerConfig.create((Map<String, ?>) opt);
             List<?> names = (List<?>) c.get("metrics");
             Metric[] metrics = new Metric[names.size()];
             for (int i = 0; i < metrics.length; i++) metrics[i] = dev.moxing.nn.metrics.Metrics.byName((String) names.get(i), lossName);

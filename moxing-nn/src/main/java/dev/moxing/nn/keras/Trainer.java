@@ -7,7 +7,6 @@ import dev.moxing.data.Epoch;
 import dev.moxing.nn.callbacks.Callback;
 import dev.moxing.nn.metrics.Metric;
 import dev.moxing.optim.GradClip;
-import dev.moxing.random.Rng;
 import dev.moxing.tensor.Tensor;
 
 import java.io.PrintStream;
@@ -47,8 +46,11 @@ final class Trainer {
         if (train.size() == 0) throw new IllegalArgumentException("fit: the training data has no rows");
         // The data engineer's loader does the batching: seeded shuffling per epoch and a prefetch
         // thread that gathers the next batch while this one trains.
-        try (DataLoader loader = DataLoader.builder(train).batchSize(o.batchSize())
-                .shuffle(o.shuffle() ? new Rng(o.seed()) : null).build()) {
+        // The order of epoch e depends on (seed, e) alone, so fit(initialEpoch = k) after a reload
+        // sees exactly the batches an uninterrupted run would have seen from epoch k on.
+        DataLoader.Builder builder = DataLoader.builder(train).batchSize(o.batchSize());
+        if (o.shuffle()) builder.seed(o.seed());
+        try (DataLoader loader = builder.build()) {
             return run(loader, val, o);
         }
     }
@@ -64,6 +66,10 @@ final class Trainer {
     }
 
     private History run(DataLoader loader, Dataset val, FitOptions o) {
+        if (o.initialEpoch() >= o.epochs()) {
+            throw new IllegalArgumentException("fit: initialEpoch " + o.initialEpoch() + " must be below epochs "
+                    + o.epochs() + " (epochs is the final epoch count, as in Keras: fit trains epochs initialEpoch … epochs − 1)");
+        }
         prepare(loader.dataset(), "fit");
         if (val != null) prepare(val, "fit (validation data)");
         var optimizer = model.optimizer();
@@ -82,7 +88,7 @@ final class Trainer {
 
         for (Callback c : callbacks) c.onTrainBegin(new LinkedHashMap<>());
         try {
-            for (int epoch = 0; epoch < o.epochs(); epoch++) {
+            for (int epoch = o.initialEpoch(); epoch < o.epochs(); epoch++) {
                 if (o.verbose() > 0) out.println("Epoch " + (epoch + 1) + "/" + o.epochs());
                 for (Callback c : callbacks) c.onEpochBegin(epoch, new LinkedHashMap<>());
                 model.train(true);
@@ -91,8 +97,8 @@ final class Trainer {
                 double lossSum = 0;
                 long seen = 0;
                 boolean diverged = false;
-                try (Epoch batches = loader.epoch()) {
-                    int done = 0;
+                int done = 0;
+                try (Epoch batches = loader.epoch(epoch)) {
                     for (Batch b : batches) {
                         for (Callback c : callbacks) c.onBatchBegin(done, new LinkedHashMap<>());
                         double loss = step(b, o);
@@ -122,6 +128,9 @@ final class Trainer {
                             + " before that batch. Common causes: a learning rate too high, NaN or huge values in the"
                             + " data, or a loss that does not match the model's output (e.g. probabilities vs logits).");
                 }
+                // Counted before the callbacks, so a checkpoint saved at the epoch's end records it;
+                // an epoch cut short does not count (resuming would repeat it from its start).
+                if (done == steps && !diverged) model.epochsTrained(epoch + 1);
                 for (Callback c : callbacks) c.onEpochEnd(epoch, epochLogs);
                 history.record(epochLogs);
                 if (model.stopRequested() != null) {

@@ -45,7 +45,8 @@ class SaveLoadTest {
         model.save(dir);
 
         try (Stream<Path> files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("model.safetensors", "model.json");
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("model.safetensors", "model.json",
+                    "optimizer.safetensors");
         }
         Model loaded = Model.load(dir);
         assertThat(loaded).isInstanceOf(Sequential.class);
