@@ -6,8 +6,8 @@
 #
 # S = 4 layers, 4 heads, width 128, context 128, batch 32; M = 6 layers, 6 heads, width 384,
 # context 256, batch 8; character-level Tiny Shakespeare (vocabulary 65), dropout 0, AdamW, clip 1.0.
-# Moxing: median of its progress lines' tokens/s after warm-up (each line covers 5 steps, training
-# only). PyTorch: median step time after 5 warm-up steps, for every (OMP_NUM_THREADS,
+# Moxing: median of its progress lines' tokens/s after 20 warm-up steps (each line covers 5 steps,
+# training only). PyTorch: median step time after 5 warm-up steps, for every (OMP_NUM_THREADS,
 # OPENBLAS_NUM_THREADS) split of the thread budget; the best is kept and named.
 # ratio = moxing / torch tokens/s (> 1: Moxing faster). Peak RSS from /usr/bin/time for both.
 set -euo pipefail
@@ -34,7 +34,7 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 -c \
   "import threadpoolctl, numpy, torch; print('# torch', torch.__version__, [(i['internal_api'], i.get('architecture'), i['num_threads']) for i in threadpoolctl.threadpool_info()])" || true
 for C in $CONFIGS; do
   for T in $THREADS; do
-    WARM=10; TOTAL=$((WARM + STEPS))
+    WARM=20; TOTAL=$((WARM + STEPS))   # Moxing: JIT and the heap's first growth settle in ~20 steps
     MOXING_THREADS=$T /usr/bin/time -f 'peak_rss_kb=%M' -o "$OUT/time.txt" "$ROOT/moxing" train gpt --text "$TEXT" $(shape "$C") \
       --dropout 0 --steps $TOTAL --warmup 1 --eval-every 0 --eval-steps 1 --log-every 5 --out "$OUT/run-$C-$T" \
       > "$OUT/moxing.txt" 2>&1
@@ -55,7 +55,8 @@ for C in $CONFIGS; do
     RATIO=$(python3 -c "print(f'{$MOX / $BEST:.2f}')")
     echo "gpt-train config=$C threads=$T moxing_tok_s=$MOX torch_tok_s=$BEST ($BEST_SET) ratio=$RATIO moxing_peak_rss_mb=$MOX_RSS torch_peak_rss_mb=$BEST_RSS"
     if [[ -d "$OUT/run-$C-$T" ]]; then
-      GEN=$(MOXING_THREADS=$T "$ROOT/moxing" generate --model "$OUT/run-$C-$T" --prompt "ROMEO:" --max-tokens 200 --seed 1 --stats 2>&1 >/dev/null | tr '\n' ' ')
+      GEN=$("$ROOT/moxing" bench generate --model "$OUT/run-$C-$T" --threads $T --prompt-tokens 64 --gen-tokens 96 2>&1 \
+            | grep -E 'pp64|tg96' | tr -s ' \n' ' ')
       echo "gpt-generate config=$C threads=$T $GEN"
     fi
   done

@@ -32,7 +32,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (OutOfMemoryError e) {
+            // Not bad input but a limit the user can raise: say which, and how.
+            System.err.printf("moxing: out of memory (%s); the Java heap may grow to %,d MB. "
+                    + "Raise it with MOXING_JAVA_OPTS=-Xmx<size>, e.g. MOXING_JAVA_OPTS=-Xmx8g%n",
+                    e.getMessage(), Runtime.getRuntime().maxMemory() >> 20);
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code (for tests). */
