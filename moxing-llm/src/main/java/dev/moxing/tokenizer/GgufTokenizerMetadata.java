@@ -27,6 +27,15 @@ public final class GgufTokenizerMetadata {
     private GgufTokenizerMetadata() {
     }
 
+    /** As {@link #of(Tokenizer)}, for a model whose vocabulary must be exactly the tokenizer's. */
+    public static Map<String, GgufValue> forModel(Tokenizer tokenizer, int modelVocabSize) {
+        if (tokenizer.vocabSize() != modelVocabSize) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocabulary is "
+                    + modelVocabSize);
+        }
+        return of(tokenizer);
+    }
+
     /** The metadata entries, in the order llama.cpp writes them. Throws naming the tokenizer when it has no GGUF form. */
     public static Map<String, GgufValue> of(Tokenizer tokenizer) {
         return switch (tokenizer) {

@@ -108,12 +108,8 @@ final class KQuantize {
         return scale;
     }
 
-    /**
-     * Symmetric levels L[0, n) in [0, 2·nmax) (stored offset by nmax) and a scale, weights x²,
-     * trying 19 scales around −nmax/max and keeping the best least-squares fit (ggml's
-     * make_qx_quants with rmse_type 1 and no importance weights).
-     */
-    private static float makeQx(int n, int nmax, float[] x, int xo, int[] L, int lo) {
+    /** The first of x[xo, xo+n) with the largest magnitude, sign kept (0 for an all-zero group). */
+    private static float largestMagnitude(float[] x, int xo, int n) {
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++) {
             float ax = Math.abs(x[xo + i]);
@@ -122,7 +118,17 @@ final class KQuantize {
                 max = x[xo + i];
             }
         }
-        if (amax < GROUP_MAX_EPS) {
+        return max;
+    }
+
+    /**
+     * Symmetric levels L[0, n) in [0, 2·nmax) (stored offset by nmax) and a scale, weights x²,
+     * trying 19 scales around −nmax/max and keeping the best least-squares fit (ggml's
+     * make_qx_quants with rmse_type 1 and no importance weights).
+     */
+    private static float makeQx(int n, int nmax, float[] x, int xo, int[] L, int lo) {
+        float max = largestMagnitude(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
@@ -162,15 +168,8 @@ final class KQuantize {
 
     /** Q3_K's search: levels in [−nmax, nmax) refined one at a time (weights x²), stored offset by nmax. */
     private static float makeQ3(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = largestMagnitude(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }

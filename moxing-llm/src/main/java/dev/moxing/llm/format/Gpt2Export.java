@@ -103,13 +103,7 @@ public final class Gpt2Export {
         m.put("gpt2.feed_forward_length", GgufValue.ofUint32(c.hidden()));
         m.put("gpt2.attention.head_count", GgufValue.ofUint32(c.heads()));
         m.put("gpt2.attention.layer_norm_epsilon", GgufValue.ofFloat32(c.normEps()));
-        if (tokenizer != null) {
-            if (tokenizer.vocabSize() != c.vocabSize()) {
-                throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocabulary is "
-                        + c.vocabSize());
-            }
-            m.putAll(GgufTokenizerMetadata.of(tokenizer));
-        }
+        if (tokenizer != null) m.putAll(GgufTokenizerMetadata.forModel(tokenizer, c.vocabSize()));
         return m;
     }
 

@@ -124,13 +124,7 @@ public final class LlamaExport {
         m.put(a + ".rope.dimension_count", GgufValue.ofUint32(c.headDim()));
         m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(c.normEps()));
         m.put(a + ".rope.freq_base", GgufValue.ofFloat32(c.ropeTheta()));
-        if (tokenizer != null) {
-            if (tokenizer.vocabSize() != c.vocabSize()) {
-                throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocabulary is "
-                        + c.vocabSize());
-            }
-            m.putAll(GgufTokenizerMetadata.of(tokenizer));
-        }
+        if (tokenizer != null) m.putAll(GgufTokenizerMetadata.forModel(tokenizer, c.vocabSize()));
         return m;
     }
 
