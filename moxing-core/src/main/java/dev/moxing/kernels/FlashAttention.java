@@ -40,20 +40,15 @@ public final class FlashAttention {
             return;
         }
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
-            float[] s = new float[BR * BC];
-            float[] m = new float[BR], l = new float[BR];
+            float[][] scratch = headScratch();
             float[] kT = new float[d * tk];
             for (int g = g0; g < g1; g++) {
                 int bi = g / hkv, kh = g % hkv;
                 int kvOff = (bi * hkv + kh) * kvRows * d;
                 transpose(k, kvOff, tk, d, kT);
                 for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
-                    int qOff = (bi * h + hh) * tq * d;
-                    int lseOff = (bi * h + hh) * tq;
-                    for (int i0 = 0; i0 < tq; i0 += BR) {
-                        int br = Math.min(BR, tq - i0);
-                        forwardTile(q, kT, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, s, m, l);
-                    }
+                    int row = (bi * h + hh) * tq;
+                    forwardHead(q, kT, v, out, lse, row * d, kvOff, row, tq, tk, d, causal, scratch);
                 }
             }
         });
@@ -105,25 +100,20 @@ public final class FlashAttention {
         });
     }
 
-    /**
-     * Scratch for {@link #forwardHead}, one per thread: a score tile, running maxima and sums, and
-     * the head's transposed keys (grown on demand).
-     */
+    /** Scratch for {@link #forwardHead}, one per thread: a score tile, running maxima and sums. */
     public static float[][] headScratch() {
-        return new float[][] {new float[BR * BC], new float[BR], new float[BR], new float[0]};
+        return new float[][] {new float[BR * BC], new float[BR], new float[BR]};
     }
 
     /**
-     * All Tq query rows of one head (q and out at qOff, lse at lseOff) against Tk key and value
-     * rows at kvOff: the tile loop of {@link #forward}, for a caller that stages F32 keys and
-     * values itself ({@code QuantAttention} decodes an F16 or Q8_0 cache into them).
+     * All Tq query rows of one head (q and out at qOff, lse at lseOff) against Tk keys, given
+     * transposed as kT (D, Tk) (see {@link #transpose}; heads sharing a kv head share it), and
+     * values (Tk, D) at kvOff in v: the tile loop of {@link #forward}, also for a caller that
+     * stages F32 keys and values itself ({@code QuantAttention} decodes an F16 or Q8_0 cache).
      */
-    public static void forwardHead(float[] q, float[] k, float[] v, float[] out, float[] lse, int qOff, int kvOff,
+    public static void forwardHead(float[] q, float[] kT, float[] v, float[] out, float[] lse, int qOff, int kvOff,
                                    int lseOff, int tq, int tk, int d, boolean causal, float[][] scratch) {
         float scale = (float) (1 / Math.sqrt(d));
-        if (scratch[3].length < d * tk) scratch[3] = new float[d * tk];
-        float[] kT = scratch[3];
-        transpose(k, kvOff, tk, d, kT);
         for (int i0 = 0; i0 < tq; i0 += BR) {
             int br = Math.min(BR, tq - i0);
             forwardTile(q, kT, v, out, lse, qOff, kvOff, lseOff, i0, br, tq, tk, d, causal, scale, scratch[0], scratch[1], scratch[2]);
@@ -136,7 +126,7 @@ public final class FlashAttention {
      * operand is a scalar strided copy that, redone for every tile pair, cost about as much as
      * the tiles' arithmetic at head size 32. Transposing once per head makes it one pass.
      */
-    private static void transpose(float[] x, int off, int rows, int d, float[] xT) {
+    public static void transpose(float[] x, int off, int rows, int d, float[] xT) {
         for (int j = 0; j < rows; j++) {
             int src = off + j * d;
             for (int c = 0; c < d; c++) xT[c * rows + j] = x[src + c];

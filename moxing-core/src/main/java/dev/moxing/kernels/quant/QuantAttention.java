@@ -25,7 +25,8 @@ import java.util.Arrays;
  *       FlashAttention's row-by-row path in the same order, so on the decoded values the result is
  *       the same bits.
  *   <li>More query rows (a prompt): one kv head's Tk rows are decoded into per-thread scratch
- *       (2 · Tk · D floats) and FlashAttention's tile loop runs on them for the heads that share it.
+ *       (2 · Tk · D floats, keys also transposed once) and FlashAttention's tile loop runs on them for
+ *       the heads that share it.
  * </ul>
  * Work is split over (batch, kv-head) groups, as in FlashAttention: the same result for any thread count.
  */
@@ -131,15 +132,17 @@ public final class QuantAttention {
         int group = h / hkv;
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
             float[] kf = new float[tk * d], vf = new float[tk * d];   // (Tk, D) of one kv head
+            float[] kT = new float[d * tk];                          // (D, Tk): its keys transposed
             float[][] scratch = FlashAttention.headScratch();
             for (int g = g0; g < g1; g++) {
                 int bi = g / hkv, kh = g % hkv;
                 long base = (long) (bi * hkv + kh) * kvRows * rowBytes;
                 VectorDequant.row(type, k, base, tk * d, kf, 0);
                 VectorDequant.row(type, v, base, tk * d, vf, 0);
+                FlashAttention.transpose(kf, 0, tk, d, kT);
                 for (int hh = kh * group; hh < (kh + 1) * group; hh++) {
                     int row = (bi * h + hh) * tq;
-                    FlashAttention.forwardHead(q, kf, vf, out, lse, row * d, 0, row, tq, tk, d, causal, scratch);
+                    FlashAttention.forwardHead(q, kT, vf, out, lse, row * d, 0, row, tq, tk, d, causal, scratch);
                 }
             }
         });
