@@ -184,6 +184,10 @@ public final class Gemm {
             small(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
+        if (transB && !transA && n < NR && k >= 2 * L) {
+            narrowNT(pool, threads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
         // Equal k blocks (e.g. k=300 -> 2 x 150, not 256 + 44): no short, inefficient last block.
         int kBlocks = Math.ceilDiv(k, KC);
         int kcMax = Math.ceilDiv(k, kBlocks);
@@ -690,6 +694,75 @@ public final class Gemm {
                 }
             }
         });
+    }
+
+    /**
+     * C = A · Bᵀ with fewer than NR columns (a classifier head: 128 x 10 x 512). The packed path
+     * would pad every B micro-panel to NR columns and pack both operands for a sliver of work
+     * (~25 GFLOP/s at 128 x 10 x 512); here each element is a dot product of two contiguous rows,
+     * four rows of B at a time sharing each load of the A row, two accumulators per row for the
+     * FMA latency. Rows of C are split over threads; each element is computed the same way whatever
+     * the split.
+     */
+    private static void narrowNT(WorkerPool pool, int threads, int m, int n, int k, float alpha,
+            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+            float beta, float[] c, int cOff, int ldc) {
+        int grain = (int) Math.max(1, PARALLEL_MIN / Math.max(1L, (long) n * k));
+        pool.parallelFor(0, m, threads == 1 ? m : grain, (i0, i1) -> {
+            float[] lanes = SCRATCH.get().tile; // MR * NR >= 4 * L floats
+            for (int i = i0; i < i1; i++) {
+                int ai = aOff + i * lda, ci = cOff + i * ldc;
+                int j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    dots4(a, ai, b, bOff + j * ldb, ldb, k, lanes);
+                    for (int q = 0; q < 4; q++) {
+                        float dot = lanes[q];
+                        c[ci + j + q] = beta == 0f ? alpha * dot : Math.fma(dot, alpha, beta * c[ci + j + q]);
+                    }
+                }
+                for (; j < n; j++) {
+                    float dot = VectorReductions.dot(a, ai, b, bOff + j * ldb, k);
+                    c[ci + j] = beta == 0f ? alpha * dot : Math.fma(dot, alpha, beta * c[ci + j]);
+                }
+            }
+        });
+    }
+
+    /** out[0..3] = a[ai, ai + k) · b[bj + q * ldb, … + k) for q < 4; lane sums in a fixed order. */
+    private static void dots4(float[] a, int ai, float[] b, int bj, int ldb, int k, float[] out) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s0 = z, s1 = z, s2 = z, s3 = z, t0 = z, t1 = z, t2 = z, t3 = z;
+        int b1 = bj + ldb, b2 = bj + 2 * ldb, b3 = bj + 3 * ldb;
+        int p = 0;
+        for (; p + 2 * L <= k; p += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, a, ai + p), x1 = FloatVector.fromArray(S, a, ai + p + L);
+            s0 = x0.fma(FloatVector.fromArray(S, b, bj + p), s0);
+            t0 = x1.fma(FloatVector.fromArray(S, b, bj + p + L), t0);
+            s1 = x0.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+            t1 = x1.fma(FloatVector.fromArray(S, b, b1 + p + L), t1);
+            s2 = x0.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+            t2 = x1.fma(FloatVector.fromArray(S, b, b2 + p + L), t2);
+            s3 = x0.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+            t3 = x1.fma(FloatVector.fromArray(S, b, b3 + p + L), t3);
+        }
+        for (; p + L <= k; p += L) {
+            FloatVector x0 = FloatVector.fromArray(S, a, ai + p);
+            s0 = x0.fma(FloatVector.fromArray(S, b, bj + p), s0);
+            s1 = x0.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+            s2 = x0.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+            s3 = x0.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+        }
+        s0.add(t0).intoArray(out, 0);
+        s1.add(t1).intoArray(out, L);
+        s2.add(t2).intoArray(out, 2 * L);
+        s3.add(t3).intoArray(out, 3 * L);
+        for (int q = 0; q < 4; q++) {
+            float sum = 0f;
+            for (int l = 0; l < L; l++) sum += out[q * L + l];
+            int bq = bj + q * ldb;
+            for (int r = p; r < k; r++) sum = Math.fma(a[ai + r], b[bq + r], sum);
+            out[q] = sum;
+        }
     }
 
     /** The small-problem path: a dot product per element, on the calling thread. */
