@@ -3,7 +3,6 @@ package dev.moxing.kernels;
 import dev.moxing.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -282,19 +281,13 @@ public final class Gemm {
         for (int r0 = 0; r0 < rows; r0 += MR) {
             int mr = Math.min(MR, rows - r0);
             int d = r0 * kc;
-            int p = 0;
-            if (TRANSPOSE_12 && mr == MR) {
-                // 12 rows x 16 k at a time, transposed in registers (see transpose12).
-                int src = aOff + (i0 + r0) * lda + p0;
-                for (; p + L <= kc; p += L) transpose12(a, src + p, lda, ap, d + p * MR);
-            }
             // A row-major (m,k): each row is contiguous in p; write it with stride MR.
             for (int r = 0; r < mr; r++) {
                 int src = aOff + (i0 + r0 + r) * lda + p0;
-                for (int pp = p; pp < kc; pp++) ap[d + pp * MR + r] = a[src + pp];
+                for (int p = 0; p < kc; p++) ap[d + p * MR + r] = a[src + p];
             }
             for (int r = mr; r < MR; r++) {
-                for (int pp = p; pp < kc; pp++) ap[d + pp * MR + r] = 0f;
+                for (int p = 0; p < kc; p++) ap[d + p * MR + r] = 0f;
             }
         }
     }
@@ -349,178 +342,18 @@ public final class Gemm {
                     }
                 }
             } else {
-                int p = 0;
-                if (TRANSPOSE_16 && cols == NR) {
-                    // 16 columns x 16 k at a time, transposed in registers (see transpose16).
-                    int src = bOff + j0 * ldb + p0;
-                    for (; p + L <= kc; p += L) {
-                        transpose16(b, src + p, ldb, bp, d + p * NR, NR);
-                        transpose16(b, src + L * ldb + p, ldb, bp, d + p * NR + L, NR);
-                    }
-                }
                 // B stored (n,k): each column of op(B) is contiguous in p; write it with stride NR.
                 for (int j = 0; j < cols; j++) {
                     int src = bOff + (j0 + j) * ldb + p0;
-                    for (int pp = p; pp < kc; pp++) bp[d + pp * NR + j] = b[src + pp];
+                    for (int p = 0; p < kc; p++) bp[d + p * NR + j] = b[src + p];
                 }
                 for (int j = cols; j < NR; j++) {
-                    for (int pp = p; pp < kc; pp++) bp[d + pp * NR + j] = 0f;
+                    for (int p = 0; p < kc; p++) bp[d + p * NR + j] = 0f;
                 }
             }
         }
     }
 
-
-    /*
-     * In-register transposes for packing (AVX-512 only, L == 16). Packing a row-major A or a
-     * transposed B is a transpose (the kernel wants k outermost); element by element it cost
-     * about as much as a fifth of the multiply-adds of a 128 x 512 x 784 GEMM (the MLP's forward
-     * pass packs 500K floats per call). A 16 x 16 block is transposed in four stages that swap the
-     * off-diagonal s x s blocks of each row pair (s = 8, 4, 2, 1): one permute and one blend per
-     * output row per stage, about 2x faster than the scalar copy. Written out in full so the 16
-     * rows stay in registers (a FloatVector passed to a helper that C2 does not inline is boxed).
-     */
-    private static final boolean TRANSPOSE_16 = L == 16;
-    /** transpose12 stores MR = 12 lanes of each column, which needs MR < L = 16. */
-    private static final boolean TRANSPOSE_12 = L == 16 && MR == 12;
-
-    /** Lane l takes lane l - s when bit s of l is set (the upper half of each 2s-lane group). */
-    private static VectorShuffle<Float> down(int s) {
-        int[] ix = new int[L];
-        for (int l = 0; l < L; l++) ix[l] = (l & s) != 0 ? l - s : l;
-        return VectorShuffle.fromArray(S, ix, 0);
-    }
-
-    /** Lane l takes lane l + s when bit s of l is clear. */
-    private static VectorShuffle<Float> up(int s) {
-        int[] ix = new int[L];
-        for (int l = 0; l < L; l++) ix[l] = (l & s) == 0 ? Math.min(L - 1, l + s) : l;
-        return VectorShuffle.fromArray(S, ix, 0);
-    }
-
-    private static VectorMask<Float> high(int s) {
-        boolean[] m = new boolean[L];
-        for (int l = 0; l < L; l++) m[l] = (l & s) != 0;
-        return VectorMask.fromArray(S, m, 0);
-    }
-
-    private static final VectorShuffle<Float> DOWN_8 = down(8), UP_8 = up(8), DOWN_4 = down(4), UP_4 = up(4);
-    private static final VectorShuffle<Float> DOWN_2 = down(2), UP_2 = up(2), DOWN_1 = down(1), UP_1 = up(1);
-    private static final VectorMask<Float> HIGH_8 = high(8), HIGH_4 = high(4), HIGH_2 = high(2), HIGH_1 = high(1);
-
-    /** dst[dOff + i * dStride + j] = a[src + j * lda + i] for i, j < 16. */
-    private static void transpose16(float[] a, int src, int lda, float[] dst, int dOff, int dStride) {
-        FloatVector r0 = FloatVector.fromArray(S, a, src + 0 * lda), r1 = FloatVector.fromArray(S, a, src + 1 * lda), r2 = FloatVector.fromArray(S, a, src + 2 * lda), r3 = FloatVector.fromArray(S, a, src + 3 * lda);
-        FloatVector r4 = FloatVector.fromArray(S, a, src + 4 * lda), r5 = FloatVector.fromArray(S, a, src + 5 * lda), r6 = FloatVector.fromArray(S, a, src + 6 * lda), r7 = FloatVector.fromArray(S, a, src + 7 * lda);
-        FloatVector r8 = FloatVector.fromArray(S, a, src + 8 * lda), r9 = FloatVector.fromArray(S, a, src + 9 * lda), r10 = FloatVector.fromArray(S, a, src + 10 * lda), r11 = FloatVector.fromArray(S, a, src + 11 * lda);
-        FloatVector r12 = FloatVector.fromArray(S, a, src + 12 * lda), r13 = FloatVector.fromArray(S, a, src + 13 * lda), r14 = FloatVector.fromArray(S, a, src + 14 * lda), r15 = FloatVector.fromArray(S, a, src + 15 * lda);
-        FloatVector t, u;
-        t = r0.blend(r8.rearrange(DOWN_8), HIGH_8); u = r0.rearrange(UP_8).blend(r8, HIGH_8); r0 = t; r8 = u;
-        t = r1.blend(r9.rearrange(DOWN_8), HIGH_8); u = r1.rearrange(UP_8).blend(r9, HIGH_8); r1 = t; r9 = u;
-        t = r2.blend(r10.rearrange(DOWN_8), HIGH_8); u = r2.rearrange(UP_8).blend(r10, HIGH_8); r2 = t; r10 = u;
-        t = r3.blend(r11.rearrange(DOWN_8), HIGH_8); u = r3.rearrange(UP_8).blend(r11, HIGH_8); r3 = t; r11 = u;
-        t = r4.blend(r12.rearrange(DOWN_8), HIGH_8); u = r4.rearrange(UP_8).blend(r12, HIGH_8); r4 = t; r12 = u;
-        t = r5.blend(r13.rearrange(DOWN_8), HIGH_8); u = r5.rearrange(UP_8).blend(r13, HIGH_8); r5 = t; r13 = u;
-        t = r6.blend(r14.rearrange(DOWN_8), HIGH_8); u = r6.rearrange(UP_8).blend(r14, HIGH_8); r6 = t; r14 = u;
-        t = r7.blend(r15.rearrange(DOWN_8), HIGH_8); u = r7.rearrange(UP_8).blend(r15, HIGH_8); r7 = t; r15 = u;
-        t = r0.blend(r4.rearrange(DOWN_4), HIGH_4); u = r0.rearrange(UP_4).blend(r4, HIGH_4); r0 = t; r4 = u;
-        t = r1.blend(r5.rearrange(DOWN_4), HIGH_4); u = r1.rearrange(UP_4).blend(r5, HIGH_4); r1 = t; r5 = u;
-        t = r2.blend(r6.rearrange(DOWN_4), HIGH_4); u = r2.rearrange(UP_4).blend(r6, HIGH_4); r2 = t; r6 = u;
-        t = r3.blend(r7.rearrange(DOWN_4), HIGH_4); u = r3.rearrange(UP_4).blend(r7, HIGH_4); r3 = t; r7 = u;
-        t = r8.blend(r12.rearrange(DOWN_4), HIGH_4); u = r8.rearrange(UP_4).blend(r12, HIGH_4); r8 = t; r12 = u;
-        t = r9.blend(r13.rearrange(DOWN_4), HIGH_4); u = r9.rearrange(UP_4).blend(r13, HIGH_4); r9 = t; r13 = u;
-        t = r10.blend(r14.rearrange(DOWN_4), HIGH_4); u = r10.rearrange(UP_4).blend(r14, HIGH_4); r10 = t; r14 = u;
-        t = r11.blend(r15.rearrange(DOWN_4), HIGH_4); u = r11.rearrange(UP_4).blend(r15, HIGH_4); r11 = t; r15 = u;
-        t = r0.blend(r2.rearrange(DOWN_2), HIGH_2); u = r0.rearrange(UP_2).blend(r2, HIGH_2); r0 = t; r2 = u;
-        t = r1.blend(r3.rearrange(DOWN_2), HIGH_2); u = r1.rearrange(UP_2).blend(r3, HIGH_2); r1 = t; r3 = u;
-        t = r4.blend(r6.rearrange(DOWN_2), HIGH_2); u = r4.rearrange(UP_2).blend(r6, HIGH_2); r4 = t; r6 = u;
-        t = r5.blend(r7.rearrange(DOWN_2), HIGH_2); u = r5.rearrange(UP_2).blend(r7, HIGH_2); r5 = t; r7 = u;
-        t = r8.blend(r10.rearrange(DOWN_2), HIGH_2); u = r8.rearrange(UP_2).blend(r10, HIGH_2); r8 = t; r10 = u;
-        t = r9.blend(r11.rearrange(DOWN_2), HIGH_2); u = r9.rearrange(UP_2).blend(r11, HIGH_2); r9 = t; r11 = u;
-        t = r12.blend(r14.rearrange(DOWN_2), HIGH_2); u = r12.rearrange(UP_2).blend(r14, HIGH_2); r12 = t; r14 = u;
-        t = r13.blend(r15.rearrange(DOWN_2), HIGH_2); u = r13.rearrange(UP_2).blend(r15, HIGH_2); r13 = t; r15 = u;
-        t = r0.blend(r1.rearrange(DOWN_1), HIGH_1); u = r0.rearrange(UP_1).blend(r1, HIGH_1); r0 = t; r1 = u;
-        t = r2.blend(r3.rearrange(DOWN_1), HIGH_1); u = r2.rearrange(UP_1).blend(r3, HIGH_1); r2 = t; r3 = u;
-        t = r4.blend(r5.rearrange(DOWN_1), HIGH_1); u = r4.rearrange(UP_1).blend(r5, HIGH_1); r4 = t; r5 = u;
-        t = r6.blend(r7.rearrange(DOWN_1), HIGH_1); u = r6.rearrange(UP_1).blend(r7, HIGH_1); r6 = t; r7 = u;
-        t = r8.blend(r9.rearrange(DOWN_1), HIGH_1); u = r8.rearrange(UP_1).blend(r9, HIGH_1); r8 = t; r9 = u;
-        t = r10.blend(r11.rearrange(DOWN_1), HIGH_1); u = r10.rearrange(UP_1).blend(r11, HIGH_1); r10 = t; r11 = u;
-        t = r12.blend(r13.rearrange(DOWN_1), HIGH_1); u = r12.rearrange(UP_1).blend(r13, HIGH_1); r12 = t; r13 = u;
-        t = r14.blend(r15.rearrange(DOWN_1), HIGH_1); u = r14.rearrange(UP_1).blend(r15, HIGH_1); r14 = t; r15 = u;
-        r0.intoArray(dst, dOff + 0 * dStride);
-        r1.intoArray(dst, dOff + 1 * dStride);
-        r2.intoArray(dst, dOff + 2 * dStride);
-        r3.intoArray(dst, dOff + 3 * dStride);
-        r4.intoArray(dst, dOff + 4 * dStride);
-        r5.intoArray(dst, dOff + 5 * dStride);
-        r6.intoArray(dst, dOff + 6 * dStride);
-        r7.intoArray(dst, dOff + 7 * dStride);
-        r8.intoArray(dst, dOff + 8 * dStride);
-        r9.intoArray(dst, dOff + 9 * dStride);
-        r10.intoArray(dst, dOff + 10 * dStride);
-        r11.intoArray(dst, dOff + 11 * dStride);
-        r12.intoArray(dst, dOff + 12 * dStride);
-        r13.intoArray(dst, dOff + 13 * dStride);
-        r14.intoArray(dst, dOff + 14 * dStride);
-        r15.intoArray(dst, dOff + 15 * dStride);
-    }
-
-    /** dst[dOff + i * MR + r] = a[src + r * lda + i] for r < 12, i < 16 (a 12-row packed A panel). */
-    private static void transpose12(float[] a, int src, int lda, float[] dst, int dOff) {
-        FloatVector r0 = FloatVector.fromArray(S, a, src + 0 * lda), r1 = FloatVector.fromArray(S, a, src + 1 * lda), r2 = FloatVector.fromArray(S, a, src + 2 * lda), r3 = FloatVector.fromArray(S, a, src + 3 * lda);
-        FloatVector r4 = FloatVector.fromArray(S, a, src + 4 * lda), r5 = FloatVector.fromArray(S, a, src + 5 * lda), r6 = FloatVector.fromArray(S, a, src + 6 * lda), r7 = FloatVector.fromArray(S, a, src + 7 * lda);
-        FloatVector r8 = FloatVector.fromArray(S, a, src + 8 * lda), r9 = FloatVector.fromArray(S, a, src + 9 * lda), r10 = FloatVector.fromArray(S, a, src + 10 * lda), r11 = FloatVector.fromArray(S, a, src + 11 * lda);
-        FloatVector r12 = FloatVector.zero(S), r13 = FloatVector.zero(S), r14 = FloatVector.zero(S), r15 = FloatVector.zero(S);
-        FloatVector t, u;
-        t = r0.blend(r8.rearrange(DOWN_8), HIGH_8); u = r0.rearrange(UP_8).blend(r8, HIGH_8); r0 = t; r8 = u;
-        t = r1.blend(r9.rearrange(DOWN_8), HIGH_8); u = r1.rearrange(UP_8).blend(r9, HIGH_8); r1 = t; r9 = u;
-        t = r2.blend(r10.rearrange(DOWN_8), HIGH_8); u = r2.rearrange(UP_8).blend(r10, HIGH_8); r2 = t; r10 = u;
-        t = r3.blend(r11.rearrange(DOWN_8), HIGH_8); u = r3.rearrange(UP_8).blend(r11, HIGH_8); r3 = t; r11 = u;
-        t = r4.blend(r12.rearrange(DOWN_8), HIGH_8); u = r4.rearrange(UP_8).blend(r12, HIGH_8); r4 = t; r12 = u;
-        t = r5.blend(r13.rearrange(DOWN_8), HIGH_8); u = r5.rearrange(UP_8).blend(r13, HIGH_8); r5 = t; r13 = u;
-        t = r6.blend(r14.rearrange(DOWN_8), HIGH_8); u = r6.rearrange(UP_8).blend(r14, HIGH_8); r6 = t; r14 = u;
-        t = r7.blend(r15.rearrange(DOWN_8), HIGH_8); u = r7.rearrange(UP_8).blend(r15, HIGH_8); r7 = t; r15 = u;
-        t = r0.blend(r4.rearrange(DOWN_4), HIGH_4); u = r0.rearrange(UP_4).blend(r4, HIGH_4); r0 = t; r4 = u;
-        t = r1.blend(r5.rearrange(DOWN_4), HIGH_4); u = r1.rearrange(UP_4).blend(r5, HIGH_4); r1 = t; r5 = u;
-        t = r2.blend(r6.rearrange(DOWN_4), HIGH_4); u = r2.rearrange(UP_4).blend(r6, HIGH_4); r2 = t; r6 = u;
-        t = r3.blend(r7.rearrange(DOWN_4), HIGH_4); u = r3.rearrange(UP_4).blend(r7, HIGH_4); r3 = t; r7 = u;
-        t = r8.blend(r12.rearrange(DOWN_4), HIGH_4); u = r8.rearrange(UP_4).blend(r12, HIGH_4); r8 = t; r12 = u;
-        t = r9.blend(r13.rearrange(DOWN_4), HIGH_4); u = r9.rearrange(UP_4).blend(r13, HIGH_4); r9 = t; r13 = u;
-        t = r10.blend(r14.rearrange(DOWN_4), HIGH_4); u = r10.rearrange(UP_4).blend(r14, HIGH_4); r10 = t; r14 = u;
-        t = r11.blend(r15.rearrange(DOWN_4), HIGH_4); u = r11.rearrange(UP_4).blend(r15, HIGH_4); r11 = t; r15 = u;
-        t = r0.blend(r2.rearrange(DOWN_2), HIGH_2); u = r0.rearrange(UP_2).blend(r2, HIGH_2); r0 = t; r2 = u;
-        t = r1.blend(r3.rearrange(DOWN_2), HIGH_2); u = r1.rearrange(UP_2).blend(r3, HIGH_2); r1 = t; r3 = u;
-        t = r4.blend(r6.rearrange(DOWN_2), HIGH_2); u = r4.rearrange(UP_2).blend(r6, HIGH_2); r4 = t; r6 = u;
-        t = r5.blend(r7.rearrange(DOWN_2), HIGH_2); u = r5.rearrange(UP_2).blend(r7, HIGH_2); r5 = t; r7 = u;
-        t = r8.blend(r10.rearrange(DOWN_2), HIGH_2); u = r8.rearrange(UP_2).blend(r10, HIGH_2); r8 = t; r10 = u;
-        t = r9.blend(r11.rearrange(DOWN_2), HIGH_2); u = r9.rearrange(UP_2).blend(r11, HIGH_2); r9 = t; r11 = u;
-        t = r12.blend(r14.rearrange(DOWN_2), HIGH_2); u = r12.rearrange(UP_2).blend(r14, HIGH_2); r12 = t; r14 = u;
-        t = r13.blend(r15.rearrange(DOWN_2), HIGH_2); u = r13.rearrange(UP_2).blend(r15, HIGH_2); r13 = t; r15 = u;
-        t = r0.blend(r1.rearrange(DOWN_1), HIGH_1); u = r0.rearrange(UP_1).blend(r1, HIGH_1); r0 = t; r1 = u;
-        t = r2.blend(r3.rearrange(DOWN_1), HIGH_1); u = r2.rearrange(UP_1).blend(r3, HIGH_1); r2 = t; r3 = u;
-        t = r4.blend(r5.rearrange(DOWN_1), HIGH_1); u = r4.rearrange(UP_1).blend(r5, HIGH_1); r4 = t; r5 = u;
-        t = r6.blend(r7.rearrange(DOWN_1), HIGH_1); u = r6.rearrange(UP_1).blend(r7, HIGH_1); r6 = t; r7 = u;
-        t = r8.blend(r9.rearrange(DOWN_1), HIGH_1); u = r8.rearrange(UP_1).blend(r9, HIGH_1); r8 = t; r9 = u;
-        t = r10.blend(r11.rearrange(DOWN_1), HIGH_1); u = r10.rearrange(UP_1).blend(r11, HIGH_1); r10 = t; r11 = u;
-        t = r12.blend(r13.rearrange(DOWN_1), HIGH_1); u = r12.rearrange(UP_1).blend(r13, HIGH_1); r12 = t; r13 = u;
-        t = r14.blend(r15.rearrange(DOWN_1), HIGH_1); u = r14.rearrange(UP_1).blend(r15, HIGH_1); r14 = t; r15 = u;
-        r0.intoArray(dst, dOff + 0 * MR, MR_TAIL_MASK);
-        r1.intoArray(dst, dOff + 1 * MR, MR_TAIL_MASK);
-        r2.intoArray(dst, dOff + 2 * MR, MR_TAIL_MASK);
-        r3.intoArray(dst, dOff + 3 * MR, MR_TAIL_MASK);
-        r4.intoArray(dst, dOff + 4 * MR, MR_TAIL_MASK);
-        r5.intoArray(dst, dOff + 5 * MR, MR_TAIL_MASK);
-        r6.intoArray(dst, dOff + 6 * MR, MR_TAIL_MASK);
-        r7.intoArray(dst, dOff + 7 * MR, MR_TAIL_MASK);
-        r8.intoArray(dst, dOff + 8 * MR, MR_TAIL_MASK);
-        r9.intoArray(dst, dOff + 9 * MR, MR_TAIL_MASK);
-        r10.intoArray(dst, dOff + 10 * MR, MR_TAIL_MASK);
-        r11.intoArray(dst, dOff + 11 * MR, MR_TAIL_MASK);
-        r12.intoArray(dst, dOff + 12 * MR, MR_TAIL_MASK);
-        r13.intoArray(dst, dOff + 13 * MR, MR_TAIL_MASK);
-        r14.intoArray(dst, dOff + 14 * MR, MR_TAIL_MASK);
-        r15.intoArray(dst, dOff + 15 * MR, MR_TAIL_MASK);
-    }
     /**
      * The MR x NR micro-kernel: C[co..] (MR rows, NR cols, stride ldc) = alpha * Ap @ Bp +
      * beta * C, where Ap is an MR x kc packed panel at ao and Bp a kc x NR packed panel at bo.
