@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>On probabilities (the default; after a softmax), as Keras: each row is normalised to sum
- *       1, clipped to [1e-7, 1 - 1e-7], and the loss is -sum(y log p). Built from core ops.
+ *       1, clipped to [1e-7, 1 - 1e-7], and the loss is -sum(y log p) ({@link ProbabilityCrossEntropy}).
  *   <li>{@link #fromLogits()}: the fused log-softmax op ({@link SoftmaxCrossEntropy}), the same
  *       as torch.nn.functional.cross_entropy with probability targets. Prefer it for training.
  * </ul>
@@ -83,10 +83,9 @@ public final class CategoricalCrossEntropy implements Loss {
         return reduction.apply(probabilityLosses(predictions, y));
     }
 
-    /** -sum(y log p) over the last dim, p normalised and clipped as Keras does. Composite (recorded). */
+    /** -sum(y log p) over the last dim, p normalised and clipped as Keras does (one fused op). */
     static Tensor probabilityLosses(Tensor p, Tensor y) {
-        Tensor q = p.div(p.sum(-1, true)).clamp(EPSILON, 1 - EPSILON);
-        return q.log().mul(y).sum(-1, false).neg();
+        return ProbabilityCrossEntropy.apply(p, y);
     }
 
     @Override

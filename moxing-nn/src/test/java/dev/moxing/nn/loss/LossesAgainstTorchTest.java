@@ -21,8 +21,8 @@ import org.junit.jupiter.api.TestFactory;
  * <p>Tolerance {@code rtol 1e-5, atol 1e-6}, with no slack: the reference is float64 on the
  * float32 inputs. Moxing computes the pointwise losses and the fused cross-entropies' per-row
  * terms in double and rounds once; the softmax itself is float32 (a few ulps). The
- * probability-input categorical losses are composed from float32 core ops (normalise, clip, log);
- * their gradients are about 1/p (up to ~1e3 here) and land within ~1e-7 relative. Measured worst
+ * probability-input categorical losses are one fused op (sums and logs in double, the normalised,
+ * clipped probabilities in float32, as Keras computes them); their gradients are about 1/p (up to ~1e3 here) and land within ~1e-7 relative. Measured worst
  * cases are of the order of PyTorch's own float32 error on the same inputs (the fixture's torch_f32_err).
  */
 class LossesAgainstTorchTest {
