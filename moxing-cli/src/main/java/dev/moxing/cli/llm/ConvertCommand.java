@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
                         + "(random weights, for benchmarks; needs --vocab).",
                 "Types follow llama.cpp's llama-quantize: norms, biases and learned positions stay F32; in quantized files (bar q8_0) the output "
                         + "matrix is Q6_K; q4_k_m/q5_k_m give Q6_K to attn_v and ffn_down in some layers; matrices whose rows are "
-                        + "not whole blocks fall back (Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, else F16)."})
+                        + "not whole blocks fall back (Q2_K and Q3_K to Q4_0, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, else F16)."})
 public final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -38,7 +38,7 @@ public final class ConvertCommand implements Callable<Integer> {
     Path output;
 
     // A String, not an enum: a bad value must be a "moxing: ..." error (exit 1), not a usage error.
-    @Option(names = "--type", paramLabel = "TYPE", description = "f32 (default), f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, "
+    @Option(names = "--type", paramLabel = "TYPE", description = "f32 (default), f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, "
             + "q4_k_m or q5_k_m (llama.cpp's Q4_K_M / Q5_K_M mixtures).")
     String type = "f32";
     @Option(names = "--name", description = "general.name (default: the input's file name; a GGUF input keeps its own).")

@@ -20,7 +20,9 @@ import java.util.Map;
  *       layers {@link #useMoreBits} picks (the first and last eighth and every third between);
  *   <li>a matrix whose rows are not whole blocks of its type falls back as llama.cpp does: Q4_K to
  *       Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, and to F16 when even those blocks do not fit (Moxing also
- *       falls back to F16 for the 32-value types, where llama.cpp refuses).
+ *       falls back to F16 for the 32-value types, where llama.cpp refuses). Q2_K and Q3_K fall back
+ *       to Q4_0, where llama.cpp uses IQ4_NL (4.5 bits per value too, with a non-uniform grid),
+ *       a type Moxing does not write.
  * </ul>
  *
  * @param fileType llama.cpp's {@code llama_ftype} number ({@code general.file_type}); a plain K
@@ -37,6 +39,8 @@ public record QuantRecipe(String name, GgmlType type, boolean mixture, int fileT
             new QuantRecipe("q4_1", GgmlType.Q4_1, false, 3),
             new QuantRecipe("q5_0", GgmlType.Q5_0, false, 8),
             new QuantRecipe("q5_1", GgmlType.Q5_1, false, 9),
+            new QuantRecipe("q2_k", GgmlType.Q2_K, false, 10),
+            new QuantRecipe("q3_k", GgmlType.Q3_K, false, 11),
             new QuantRecipe("q4_k", GgmlType.Q4_K, false, 14),
             new QuantRecipe("q5_k", GgmlType.Q5_K, false, 16),
             new QuantRecipe("q6_k", GgmlType.Q6_K, false, 18),
@@ -103,14 +107,17 @@ public record QuantRecipe(String name, GgmlType type, boolean mixture, int fileT
         int cols = t.rowLength();
         if (cols % chosen.blockSize() == 0) return chosen;
         GgmlType fallback = switch (chosen) {
+            case Q2_K, Q3_K -> GgmlType.Q4_0;
             case Q4_K -> GgmlType.Q5_0;
             case Q5_K -> GgmlType.Q5_1;
             case Q6_K -> GgmlType.Q8_0;
             default -> GgmlType.F16;
         };
         if (cols % fallback.blockSize() != 0) fallback = GgmlType.F16;
-        notes.add(String.format(Locale.ROOT, "%s: %s, rows of %d are not whole %s blocks of %d (llama.cpp falls back likewise)",
-                t.name(), fallback, cols, chosen, chosen.blockSize()));
+        boolean likeLlamaCpp = chosen != GgmlType.Q2_K && chosen != GgmlType.Q3_K || fallback == GgmlType.F16;
+        notes.add(String.format(Locale.ROOT, "%s: %s, rows of %d are not whole %s blocks of %d (%s)",
+                t.name(), fallback, cols, chosen, chosen.blockSize(),
+                likeLlamaCpp ? "llama.cpp falls back likewise" : "llama.cpp would use IQ4_NL"));
         return fallback;
     }
 }

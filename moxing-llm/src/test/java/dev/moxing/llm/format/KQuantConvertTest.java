@@ -97,6 +97,56 @@ class KQuantConvertTest {
         assertThat(odd.get("blk.0.attn_q.weight")).isEqualTo(GgmlType.Q8_0);
     }
 
+    @Test
+    void q2kAndQ3kFallBackToQ4_0WhereLlamaCppWritesIq4Nl() {
+        for (String name : new String[] {"q2_k", "q3_k"}) {
+            List<String> notes = new ArrayList<>();
+            QuantRecipe r = QuantRecipe.named(name);
+            Map<String, GgmlType> m = r.assign(layout(2, 288, 768), notes);
+            assertThat(m.get("blk.0.attn_q.weight")).as(name).isEqualTo(GgmlType.Q4_0);     // rows of 288
+            assertThat(m.get("blk.0.ffn_down.weight")).as(name).isEqualTo(r.type());       // rows of 768
+            assertThat(m.get("output.weight")).as(name).isEqualTo(GgmlType.Q8_0);          // Q6_K → Q8_0
+            assertThat(notes).anyMatch(n -> n.startsWith("blk.0.attn_q.weight: Q4_0, rows of 288") && n.contains("IQ4_NL"));
+            assertThat(notes).anyMatch(n -> n.startsWith("output.weight: Q8_0") && n.contains("falls back likewise"));
+        }
+        assertThat(QuantRecipe.named("q2_k").fileType()).isEqualTo(10);
+        assertThat(QuantRecipe.named("q3_k").fileType()).isEqualTo(11);
+    }
+
+    /** q2_k and q3_k files hold Quantize.row's bytes, load, and compute near the F32 model (Q2_K less near). */
+    @Test
+    void wideModelInQ2kAndQ3kLoadsAndComputes() throws Exception {
+        TransformerConfig c = TransformerConfig.llama(256, 32, 8, 4, 2, 256, 512, 1e-5f, 10000f, false)
+                .withAttention(false, TransformerConfig.RotaryPairs.ADJACENT);
+        Transformer model = new Transformer(c, new Rng(5));
+        Path f32 = tmp.resolve("wide2-f32.gguf");
+        GgufExport.write(LlamaExport.of(model, null, "wide"), GgmlType.F32, f32);
+        GgufFile source = GgufFile.open(f32);
+        Transformer reference = GgufModel.load(source, 0);
+        double[] err = new double[2];
+        String[] names = {"q2_k", "q3_k"};
+        for (int i = 0; i < 2; i++) {
+            Path q = tmp.resolve("wide2-" + names[i] + ".gguf");
+            GgufExport.Written w = GgufExport.write(LlamaExport.of(model, null, "wide"), QuantRecipe.named(names[i]), q);
+            assertThat(w.notes()).isEmpty();
+            GgufFile quantized = GgufFile.open(q);
+            GgufTensorInfo t = quantized.tensors().get("blk.0.ffn_up.weight");
+            assertThat(t.type()).isEqualTo(QuantRecipe.named(names[i]).type());
+            float[] values = source.tensor(t.name()).toFloatArray();
+            int cols = t.shape()[t.shape().length - 1];
+            long rowBytes = t.byteSize() / (values.length / cols);
+            byte[] expected = new byte[(int) t.byteSize()];
+            for (int r = 0; r < values.length / cols; r++) {
+                Quantize.row(t.type().dtype(), values, r * cols, cols, MemorySegment.ofArray(expected), r * rowBytes);
+            }
+            assertThat(quantized.data(t).mismatch(MemorySegment.ofArray(expected))).isEqualTo(-1L);
+            err[i] = logitError(reference, GgufModel.load(quantized, 0));
+        }
+        System.out.printf(Locale.ROOT, "random 256-wide Llama, logits vs F32: relative RMS error q2_k %.4f, q3_k %.4f%n", err[0], err[1]);
+        assertThat(err[1]).isLessThan(err[0]);
+        assertThat(err[0]).isLessThan(1.0);
+    }
+
     /**
      * A random Llama 256 wide (every matrix is whole Q4_K super-blocks): q4_k_m's tensors are
      * Quantize.row of the F32 file's, it loads, and its logits are closer to the F32 model's than
