@@ -56,7 +56,7 @@ class ConvertCommandTest {
     void badInputIsOneLineExitOneAndNoFile() throws IOException {
         String bin = MODELS.resolve("stories260K.bin").toString();
         Path out = tmp.resolve("out.gguf");
-        assertRefused(run("convert", bin, out.toString(), "--type", "q3_k"), "q3_k");
+        assertRefused(run("convert", bin, out.toString(), "--type", "q1_k"), "q1_k");
         assertRefused(run("convert", tmp.resolve("nope.bin").toString(), out.toString()), "nope.bin");
         assertRefused(run("convert", bin, tmp.resolve("missing/out.gguf").toString()), "missing");
         assertRefused(run("convert", "random:stories15M", out.toString()), "--vocab");
