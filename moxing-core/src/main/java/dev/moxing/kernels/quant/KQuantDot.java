@@ -50,23 +50,45 @@ final class KQuantDot {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         float mins = 0f;
         for (int blk = 0; blk < blocks; blk++, o += 144, xo += 256) {
-            float d = Blocks.f16(w, o), dmin = Blocks.f16(w, o + 2);
-            long sc = o + 4;
+            // d, dmin and the 12 scale bytes in three reads (per-byte segment reads cost more than
+            // the block's arithmetic); sub-block j's 6-bit scale and min, as ggml's get_scale_min_k4:
+            // j < 4: scale = b[j] & 63, min = b[j + 4] & 63; else the low / high nibble of b[j + 4]
+            // with the top two bits of b[j - 4] / b[j] above them.
+            int dd = w.get(Blocks.I32, o);
+            float d = Float.float16ToFloat((short) dd), dmin = Float.float16ToFloat((short) (dd >>> 16));
+            long lo = w.get(Blocks.I64, o + 4);
+            int hi = w.get(Blocks.I32, o + 12);
             for (int g = 0; g < 4; g++) {
                 long qs = o + 16 + 32 * g;
                 int xb = xo + 64 * g;
-                FloatVector lo = FloatVector.zero(F), hi = lo;
+                FloatVector vlo = FloatVector.zero(F), vhi = vlo;
                 for (int p = 0; p < 32; p += 16) {
                     IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, qs + p, LE).convertShape(VectorOperators.B2I, I, 0);
-                    lo = ((FloatVector) q.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + p), lo);
-                    hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
-                            .fma(FloatVector.fromArray(F, x, xb + 32 + p), hi);
+                    vlo = ((FloatVector) q.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + p), vlo);
+                    vhi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                            .fma(FloatVector.fromArray(F, x, xb + 32 + p), vhi);
                 }
-                acc0 = lo.fma(FloatVector.broadcast(F, d * Dequantize.k4Scale(w, sc, 2 * g)), acc0);
-                acc1 = hi.fma(FloatVector.broadcast(F, d * Dequantize.k4Scale(w, sc, 2 * g + 1)), acc1);
-                int j = blk * 8 + 2 * g;
-                mins = Math.fma(dmin * Dequantize.k4Min(w, sc, 2 * g), xsum[j], mins);
-                mins = Math.fma(dmin * Dequantize.k4Min(w, sc, 2 * g + 1), xsum[j + 1], mins);
+                int j0 = 2 * g, j1 = j0 + 1;
+                int sc0, sc1, m0, m1;
+                if (g < 2) {
+                    sc0 = (int) (lo >>> (8 * j0)) & 63;
+                    sc1 = (int) (lo >>> (8 * j1)) & 63;
+                    m0 = (int) (lo >>> (8 * (j0 + 4))) & 63;
+                    m1 = (int) (lo >>> (8 * (j1 + 4))) & 63;
+                } else {
+                    int b0 = hi >>> (8 * (j0 - 4)), b1 = hi >>> (8 * (j1 - 4)); // bytes j + 4 (8..11)
+                    int u0 = (int) (lo >>> (8 * (j0 - 4))), u1 = (int) (lo >>> (8 * (j1 - 4))); // bytes j - 4
+                    int v0 = (int) (lo >>> (8 * j0)), v1 = (int) (lo >>> (8 * j1)); // bytes j
+                    sc0 = (b0 & 0xF) | ((u0 >>> 6) & 3) << 4;
+                    sc1 = (b1 & 0xF) | ((u1 >>> 6) & 3) << 4;
+                    m0 = ((b0 >>> 4) & 0xF) | ((v0 >>> 6) & 3) << 4;
+                    m1 = ((b1 >>> 4) & 0xF) | ((v1 >>> 6) & 3) << 4;
+                }
+                acc0 = vlo.fma(FloatVector.broadcast(F, d * sc0), acc0);
+                acc1 = vhi.fma(FloatVector.broadcast(F, d * sc1), acc1);
+                int j = blk * 8 + j0;
+                mins = Math.fma(dmin * m0, xsum[j], mins);
+                mins = Math.fma(dmin * m1, xsum[j + 1], mins);
             }
         }
         acc0.add(acc1).intoArray(lanes, 0);
@@ -84,7 +106,8 @@ final class KQuantDot {
         for (int blk = 0; blk < blocks; blk++, o += 210, xo += 256) {
             float d = Blocks.f16(w, o + 208);
             for (int h = 0; h < 2; h++) {
-                long ql = o + 64 * h, qh = o + 128 + 32 * h, sc = o + 192 + 8 * h;
+                long ql = o + 64 * h, qh = o + 128 + 32 * h;
+                long sc = w.get(Blocks.I64, o + 192 + 8 * h); // this half's eight int8 scales in one read
                 int xb = xo + 128 * h;
                 for (int p = 0; p < 32; p += 16) {
                     IntVector a = (IntVector) ByteVector.fromMemorySegment(B, w, ql + p, LE).convertShape(VectorOperators.B2I, I, 0);
@@ -101,10 +124,10 @@ final class KQuantDot {
                     FloatVector q3 = (FloatVector) b.lanewise(VectorOperators.LSHR, 4).and(0xF)
                             .or(hb.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
                             .convertShape(VectorOperators.I2F, F, 0);
-                    acc0 = q0.mul(FloatVector.fromArray(F, x, xb + p)).fma(FloatVector.broadcast(F, d * w.get(Blocks.I8, sc + s)), acc0);
-                    acc1 = q1.mul(FloatVector.fromArray(F, x, xb + 32 + p)).fma(FloatVector.broadcast(F, d * w.get(Blocks.I8, sc + 2 + s)), acc1);
-                    acc0 = q2.mul(FloatVector.fromArray(F, x, xb + 64 + p)).fma(FloatVector.broadcast(F, d * w.get(Blocks.I8, sc + 4 + s)), acc0);
-                    acc1 = q3.mul(FloatVector.fromArray(F, x, xb + 96 + p)).fma(FloatVector.broadcast(F, d * w.get(Blocks.I8, sc + 6 + s)), acc1);
+                    acc0 = q0.mul(FloatVector.fromArray(F, x, xb + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * s))), acc0);
+                    acc1 = q1.mul(FloatVector.fromArray(F, x, xb + 32 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (2 + s)))), acc1);
+                    acc0 = q2.mul(FloatVector.fromArray(F, x, xb + 64 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (4 + s)))), acc0);
+                    acc1 = q3.mul(FloatVector.fromArray(F, x, xb + 96 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (6 + s)))), acc1);
                 }
             }
         }

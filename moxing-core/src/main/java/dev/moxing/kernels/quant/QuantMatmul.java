@@ -125,6 +125,19 @@ public final class QuantMatmul {
                     y[yOffset + o] = fusedDot(wType, x, xOffset, w, wByteOffset + o * rowBytes, in, lanes);
                 }
             });
+        } else if (rows == 1 && KQuantDot.SUPPORTED && (wType == DType.Q4_K || wType == DType.Q6_K)) {
+            // Q4_K_M files, the most common in the wild: fused dots, no decoded row in between.
+            float[] xsum = wType == DType.Q4_K ? new float[in / 32] : null; // read-only, shared by all threads
+            if (xsum != null) KQuantDot.blockSums32(x, xOffset, in, xsum);
+            int blocks = in / 256;
+            pool.parallelFor(0, out, grain, (from, to) -> {
+                float[] lanes = new float[L];
+                for (int o = from; o < to; o++) {
+                    long p = wByteOffset + o * rowBytes;
+                    y[yOffset + o] = xsum != null ? KQuantDot.q4k(x, xOffset, xsum, w, p, blocks, lanes)
+                            : KQuantDot.q6k(x, xOffset, w, p, blocks, lanes);
+                }
+            });
         } else if (rows <= FEW_ROWS) {
             pool.parallelFor(0, out, grain, (from, to) -> {
                 float[] wr = SCRATCH.get().get(in);
