@@ -27,8 +27,7 @@ import jdk.incubator.vector.VectorOperators;
  * <li>rows == 1 and F32, F16, BF16, Q8_0 or Q4_0 (token generation; memory-bound): fused kernels
  *     that widen the weight bytes to float lanes and multiply-add them with x without storing
  *     them, one block scale per block ({@code acc += d * (q · x_block)}). Four rows, one from each
- *     quarter of a thread's range, share each load of x; short F32 rows are copied into a heap
- *     buffer first.
+ *     quarter of a thread's range, share each load of x.
  * <li>other rows up to {@link #FEW_ROWS}: each weight row is decoded once into a per-thread
  *     scratch row ({@link VectorDequant}) and dotted with every row of x.
  * <li>more rows (prompt processing): a panel of weight rows is decoded into per-thread scratch
@@ -57,24 +56,13 @@ public final class QuantMatmul {
 
     private QuantMatmul() {}
 
-    /** Weight rows of at most this many bytes are staged for the F32 matvec (see {@link #matmul}). */
-    private static final long F32_STAGE_ROW_BYTES = 2048;
-    /** Bytes of weight rows staged per bulk copy in the matvec: a few rows, well inside L1. */
-    private static final int STAGE_BYTES = 16_384;
-
-    /** Per-thread decode and staging buffers; grown on demand, never shrunk. */
+    /** Per-thread decode buffers; grown on demand, never shrunk. */
     private static final class Scratch {
         float[] buf = new float[0];
-        float[] floats = new float[0];
 
         float[] get(int size) {
             if (buf.length < size) buf = new float[size];
             return buf;
-        }
-
-        float[] floats(int size) {
-            if (floats.length < size) floats = new float[size];
-            return floats;
         }
     }
 
@@ -98,10 +86,6 @@ public final class QuantMatmul {
         }
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
         if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
-            // Short F32 rows are first copied in groups into a heap buffer (a streaming memcpy),
-            // then read with array loads: 288-wide rows ran at 10-15 GB/s read in place against
-            // 21-29 GB/s staged; longer rows lose by the extra copy.
-            boolean stagedF32 = wType == DType.F32 && rowBytes <= F32_STAGE_ROW_BYTES;
             float[] m = wType == DType.Q4_0 ? q4Offsets(x, xOffset, in) : null; // read-only, shared by all threads
             pool.parallelFor(0, out, grain, (from, to) -> {
                 // Lane sums are read back through this array: extracting lane 0 of a 512-bit
@@ -111,40 +95,30 @@ public final class QuantMatmul {
                 // Four weight rows at a time: x is loaded once per four rows, and the four
                 // independent accumulator chains hide the FMA latency that bounds a single row.
                 // Each row's arithmetic is the single-row kernel's, so the bits are the same.
-                if (stagedF32) {
-                    int group = (int) Math.max(4, (STAGE_BYTES / rowBytes) & ~3);
-                    float[] staging = SCRATCH.get().floats(group * in);
-                    while (o + 4 <= to) {
-                        int n = Math.min(group, (to - o) & ~3);
-                        MemorySegment.copy(w, Blocks.F32, wByteOffset + o * rowBytes, staging, 0, n * in);
-                        for (int g = 0; g < n; g += 4, o += 4) dotF32x4(x, xOffset, staging, g * in, in, y, yOffset + o, lanes);
-                    }
-                } else {
-                    // The four rows are o, o + q, o + 2q, o + 3q (q a quarter of the chunk): four
-                    // long sequential streams through the quarters, which the hardware prefetcher
-                    // follows while the kernel computes. Four adjacent rows are four short streams
-                    // of a few cache lines each, and read from memory ran at 1/2-2/3 of that speed
-                    // (Q8_0 768-wide rows: 5.6 GB/s adjacent, 18 quartered, 10 copied into a heap
-                    // buffer first, as this path used to).
-                    int q = (to - o) / 4;
-                    long qb = q * rowBytes;
-                    int blocks = in / 32;
-                    for (int j = 0; j < q; j++, o++) {
-                        long p = wByteOffset + o * rowBytes;
-                        int yo = yOffset + o;
-                        switch (wType) {
-                            case F32 -> dotF32x4(x, xOffset, w, p, qb, in, y, yo, q, lanes);
-                            case F16 -> dotF16x4(x, xOffset, w, p, qb, in, y, yo, q, lanes);
-                            case Q8_0 -> dotQ8_0x4(x, xOffset, w, p, qb, blocks, y, yo, q, lanes);
-                            case Q4_0 -> {
-                                dotQ4_0x2(x, xOffset, m, w, p, qb, blocks, y, yo, q, lanes);
-                                dotQ4_0x2(x, xOffset, m, w, p + 2 * qb, qb, blocks, y, yo + 2 * q, q, lanes);
-                            }
-                            default -> y[yo] = fusedDot(wType, x, xOffset, w, p, in, lanes); // BF16: one row
+                // The four rows are o, o + q, o + 2q, o + 3q (q a quarter of the chunk): four long
+                // sequential streams through the quarters, which the hardware prefetcher follows
+                // while the kernel computes. Four adjacent rows are four short streams of a few
+                // cache lines each, and read from memory ran at 1/2-2/3 of that speed (Q8_0
+                // 768-wide rows: 5.6 GB/s adjacent, 18 quartered, 10 copied into a heap buffer
+                // first, as this path used to; F32 288-wide rows: 19 GB/s copied, 29 quartered).
+                int q = wType == DType.BF16 ? 0 : (to - o) / 4; // BF16: one row at a time
+                long qb = q * rowBytes;
+                int blocks = in / 32;
+                for (int j = 0; j < q; j++, o++) {
+                    long p = wByteOffset + o * rowBytes;
+                    int yo = yOffset + o;
+                    switch (wType) {
+                        case F32 -> dotF32x4(x, xOffset, w, p, qb, in, y, yo, q, lanes);
+                        case F16 -> dotF16x4(x, xOffset, w, p, qb, in, y, yo, q, lanes);
+                        case Q8_0 -> dotQ8_0x4(x, xOffset, w, p, qb, blocks, y, yo, q, lanes);
+                        case Q4_0 -> {
+                            dotQ4_0x2(x, xOffset, m, w, p, qb, blocks, y, yo, q, lanes);
+                            dotQ4_0x2(x, xOffset, m, w, p + 2 * qb, qb, blocks, y, yo + 2 * q, q, lanes);
                         }
+                        default -> throw new AssertionError(wType);
                     }
-                    if (wType != DType.BF16) o += 3 * q;
                 }
+                o += 3 * q;
                 for (; o < to; o++) {
                     y[yOffset + o] = wType == DType.Q4_0
                             ? dotQ4_0(x, xOffset, m, w, wByteOffset + o * rowBytes, in / 32, lanes)
@@ -388,33 +362,6 @@ public final class QuantMatmul {
         (a2.add(b2)).intoArray(lanes, 2 * L);
         (a3.add(b3)).intoArray(lanes, 3 * L);
         for (int k = 0; k < 4; k++) y[yo + k * ys] = lanesSum(lanes, k * L);
-    }
-
-    /** {@link #dotF32x4} for four consecutive rows of n floats staged in a from index {@code base}; the same bits. */
-    private static void dotF32x4(float[] x, int xo, float[] a, int base, int n, float[] y, int yo, float[] lanes) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i), x1 = FloatVector.fromArray(F, x, xo + i + L);
-            int p = base + i, q = p + L;
-            a0 = FloatVector.fromArray(F, a, p).fma(x0, a0);
-            b0 = FloatVector.fromArray(F, a, q).fma(x1, b0);
-            a1 = FloatVector.fromArray(F, a, p + n).fma(x0, a1);
-            b1 = FloatVector.fromArray(F, a, q + n).fma(x1, b1);
-            a2 = FloatVector.fromArray(F, a, p + 2 * n).fma(x0, a2);
-            b2 = FloatVector.fromArray(F, a, q + 2 * n).fma(x1, b2);
-            a3 = FloatVector.fromArray(F, a, p + 3 * n).fma(x0, a3);
-            b3 = FloatVector.fromArray(F, a, q + 3 * n).fma(x1, b3);
-        }
-        if (i != n) { // the single-row order, with its tail
-            for (int k = 0; k < 4; k++) y[yo + k] = dot(x, xo, a, base + k * n, n, lanes);
-            return;
-        }
-        (a0.add(b0)).intoArray(lanes, 0 * L);
-        (a1.add(b1)).intoArray(lanes, 1 * L);
-        (a2.add(b2)).intoArray(lanes, 2 * L);
-        (a3.add(b3)).intoArray(lanes, 3 * L);
-        for (int k = 0; k < 4; k++) y[yo + k] = lanesSum(lanes, k * L);
     }
 
     /**
