@@ -34,7 +34,8 @@ import jdk.incubator.vector.VectorOperators;
  *     and multiplied with {@link Gemm#sgemm}, so the decoding is amortised over all rows of x.
  * </ul>
  * Activations are never quantized: results equal dequantize-then-dot up to the order of the
- * float additions (the fused kernels factor each block's scale out of its sum).
+ * float additions (the fused kernels factor each block's scale out of its sum, and Q4_0's offset
+ * 8 out of its nibbles).
  *
  * <p>Output columns (rows of W) are split in contiguous chunks over the pool; each y element is
  * computed by one thread in a fixed order, so the bits do not depend on the thread count.
