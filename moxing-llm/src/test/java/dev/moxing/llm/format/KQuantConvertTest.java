@@ -132,14 +132,7 @@ class KQuantConvertTest {
             GgufFile quantized = GgufFile.open(q);
             GgufTensorInfo t = quantized.tensors().get("blk.0.ffn_up.weight");
             assertThat(t.type()).isEqualTo(QuantRecipe.named(names[i]).type());
-            float[] values = source.tensor(t.name()).toFloatArray();
-            int cols = t.shape()[t.shape().length - 1];
-            long rowBytes = t.byteSize() / (values.length / cols);
-            byte[] expected = new byte[(int) t.byteSize()];
-            for (int r = 0; r < values.length / cols; r++) {
-                Quantize.row(t.type().dtype(), values, r * cols, cols, MemorySegment.ofArray(expected), r * rowBytes);
-            }
-            assertThat(quantized.data(t).mismatch(MemorySegment.ofArray(expected))).isEqualTo(-1L);
+            assertStoredAsQuantizeRow(source, quantized, t);
             err[i] = logitError(reference, GgufModel.load(quantized, 0));
         }
         System.out.printf(Locale.ROOT, "random 256-wide Llama, logits vs F32: relative RMS error q2_k %.4f, q3_k %.4f%n", err[0], err[1]);
@@ -167,14 +160,7 @@ class KQuantConvertTest {
         Map<GgmlType, Integer> count = new TreeMap<>();
         for (GgufTensorInfo t : quantized.tensors().values()) {
             count.merge(t.type(), 1, Integer::sum);
-            float[] values = source.tensor(t.name()).toFloatArray();
-            int cols = t.shape()[t.shape().length - 1];
-            long rowBytes = t.byteSize() / (values.length / cols);
-            byte[] expected = new byte[(int) t.byteSize()];
-            for (int r = 0; r < values.length / cols; r++) {
-                Quantize.row(t.type().dtype(), values, r * cols, cols, MemorySegment.ofArray(expected), r * rowBytes);
-            }
-            assertThat(quantized.data(t).mismatch(MemorySegment.ofArray(expected))).as(t.name()).isEqualTo(-1L);
+            assertStoredAsQuantizeRow(source, quantized, t);
         }
         // 8 layers x 7 matrices + embeddings; Q6_K: attn_v and ffn_down of layers 0, 3, 6, 7, and the output matrix
         assertThat(count).containsEntry(GgmlType.Q6_K, 9).containsEntry(GgmlType.Q4_K, 8 * 7 + 1 - 8).containsEntry(GgmlType.F32, 17);
@@ -186,6 +172,18 @@ class KQuantConvertTest {
         double q40Err = logitError(reference, GgufModel.load(GgufFile.open(q40), 0));
         System.out.printf(Locale.ROOT, "random 256-wide Llama, logits vs F32: relative RMS error q4_k_m %.4f, q4_0 %.4f%n", kErr, q40Err);
         assertThat(kErr).isLessThan(0.8 * q40Err);
+    }
+
+    /** The quantized file's tensor t holds exactly Quantize.row of the F32 source's rows. */
+    private static void assertStoredAsQuantizeRow(GgufFile source, GgufFile quantized, GgufTensorInfo t) throws Exception {
+        float[] values = source.tensor(t.name()).toFloatArray();
+        int cols = t.shape()[t.shape().length - 1];
+        long rowBytes = t.byteSize() / (values.length / cols);
+        byte[] expected = new byte[(int) t.byteSize()];
+        for (int r = 0; r < values.length / cols; r++) {
+            Quantize.row(t.type().dtype(), values, r * cols, cols, MemorySegment.ofArray(expected), r * rowBytes);
+        }
+        assertThat(quantized.data(t).mismatch(MemorySegment.ofArray(expected))).as(t.name()).isEqualTo(-1L);
     }
 
     private static double logitError(Transformer expected, Transformer actual) {
