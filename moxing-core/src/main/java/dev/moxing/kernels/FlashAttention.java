@@ -1,6 +1,10 @@
 package dev.moxing.kernels;
 
 import dev.moxing.parallel.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Scaled dot-product attention, forward and backward, computed tile by tile (FlashAttention-2
@@ -17,6 +21,8 @@ import dev.moxing.parallel.WorkerPool;
 public final class FlashAttention {
     private static final int BR = 64;
     private static final int BC = 64;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
 
     private FlashAttention() {
     }
@@ -146,36 +152,84 @@ public final class FlashAttention {
         for (int j0 = 0; j0 < jEnd; j0 += BC) {
             int bc = Math.min(BC, jEnd - j0);
             // S = scale · Q_i K_jᵀ   (br, bc)
-            Gemm.sgemm(false, false, br, bc, d, scale, q, o0, d, kT, j0, tk, 0f, s, 0, bc);
+            TileGemm.mul(br, bc, d, scale, q, o0, d, 1, kT, j0, tk, false, s, 0, bc);
             for (int r = 0; r < br; r++) {
                 int row = r * bc;
                 int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc; // keys j0..j0+limit-1 visible
-                float mx = m[r];
-                for (int c = 0; c < limit; c++) mx = Math.max(mx, s[row + c]);
+                float mx = Math.max(m[r], rowMax(s, row, limit));
                 if (mx == Float.NEGATIVE_INFINITY) { // row sees no key in this tile
                     java.util.Arrays.fill(s, row, row + bc, 0f);
                     continue;
                 }
-                float corr = (float) Math.exp(m[r] - mx);
-                float sum = 0;
-                for (int c = 0; c < limit; c++) {
-                    float p = (float) Math.exp(s[row + c] - mx);
-                    s[row + c] = p;
-                    sum += p;
-                }
-                for (int c = limit; c < bc; c++) s[row + c] = 0f;
+                float corr = m[r] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(m[r] - mx);
+                float sum = expRow(s, row, limit, bc, mx);
                 l[r] = l[r] * corr + sum;
                 m[r] = mx;
-                if (corr != 1f) VectorOps.mulScalar(out, o0 + r * d, corr, out, o0 + r * d, d);
+                if (j0 > 0 && corr != 1f) scaleRow(out, o0 + r * d, d, corr); // earlier tiles' sum, rescaled
             }
             // O_i += P V_j   (br, d)
-            Gemm.sgemm(false, false, br, d, bc, 1f, s, 0, bc, v, kvOff + j0 * d, d, 1f, out, o0, d);
+            TileGemm.mul(br, d, bc, 1f, s, 0, bc, 1, v, kvOff + j0 * d, d, true, out, o0, d);
         }
         for (int r = 0; r < br; r++) {
-            float inv = l[r] == 0 ? 0f : 1f / l[r];
-            VectorOps.mulScalar(out, o0 + r * d, inv, out, o0 + r * d, d);
+            scaleRow(out, o0 + r * d, d, l[r] == 0 ? 0f : 1f / l[r]);
             lse[lseOff + i0 + r] = l[r] == 0 ? Float.NEGATIVE_INFINITY : (float) (m[r] + Math.log(l[r]));
         }
+    }
+
+    /*
+     * Row kernels of the tile loops. The softmax's exponentials were a scalar Math.exp per score:
+     * with head size 32 they cost more than the tile GEMMs (profile of the S GPT: 22% of a training
+     * step in the tile loops, 13% in their GEMMs). Here they are vector code from VectorMath, the
+     * masked tail included, so every score of a row goes through the same arithmetic whatever its
+     * position and the result does not depend on the tile split of the keys.
+     */
+
+    /** The largest of x[off .. off+n), −∞ for n = 0. */
+    static float rowMax(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int c = 0;
+        for (int e = S.loopBound(n); c < e; c += L) acc = acc.max(FloatVector.fromArray(S, x, off + c));
+        if (c < n) {
+            VectorMask<Float> mk = S.indexInRange(c, n);
+            acc = acc.blend(acc.max(FloatVector.fromArray(S, x, off + c, mk)), mk);
+        }
+        return acc.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * x[off+c] = exp(x[off+c] − sub) for c &lt; limit, 0 for limit ≤ c &lt; width (the masked keys);
+     * returns the sum of the exponentials.
+     */
+    static float expRow(float[] x, int off, int limit, int width, float sub) {
+        // One loop, masked in every step: a second exp call site for the tail made the method too
+        // big for C2 to inline both, and the one left out boxed its vectors (10x slower rows).
+        FloatVector sum = FloatVector.zero(S);
+        int c = 0;
+        for (; c < limit; c += L) {
+            VectorMask<Float> mk = S.indexInRange(c, limit);
+            FloatVector p = VectorMath.exp(FloatVector.fromArray(S, x, off + c, mk).sub(sub));
+            p = FloatVector.zero(S).blend(p, mk);
+            sum = sum.add(p);
+            p.intoArray(x, off + c, S.indexInRange(c, width));
+        }
+        if (c < width) java.util.Arrays.fill(x, off + c, off + width, 0f);
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** x[off .. off+n) *= f. */
+    static void scaleRow(float[] x, int off, int n, float f) {
+        int c = 0;
+        for (int e = S.loopBound(n); c < e; c += L) FloatVector.fromArray(S, x, off + c).mul(f).intoArray(x, off + c);
+        for (; c < n; c++) x[off + c] *= f;
+    }
+
+    /** ds[off+c] = p[off+c] · (ds[off+c] − delta), c &lt; n: the softmax backward of one row. */
+    static void softmaxGradRow(float[] p, float[] ds, int off, int n, float delta) {
+        int c = 0;
+        for (int e = S.loopBound(n); c < e; c += L) {
+            FloatVector.fromArray(S, p, off + c).mul(FloatVector.fromArray(S, ds, off + c).sub(delta)).intoArray(ds, off + c);
+        }
+        for (; c < n; c++) ds[off + c] = p[off + c] * (ds[off + c] - delta);
     }
 
     /** Gradients dq (B, H, Tq, D), dk, dv (B, Hkv, Tk, D) are overwritten. */
@@ -210,27 +264,20 @@ public final class FlashAttention {
                             if (causal && i0 + br - 1 + shift < j0) continue; // tile fully masked
                             int q0 = qOff + i0 * d;
                             // P = exp(scale · Q_i K_jᵀ − lse_i), masked   (br, bc)
-                            Gemm.sgemm(false, false, br, bc, d, scale, q, q0, d, kT, j0, tk, 0f, p, 0, bc);
+                            TileGemm.mul(br, bc, d, scale, q, q0, d, 1, kT, j0, tk, false, p, 0, bc);
                             for (int r = 0; r < br; r++) {
-                                float rowLse = lse[lseOff + i0 + r];
                                 int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc;
-                                int row = r * bc;
-                                for (int c = 0; c < limit; c++) p[row + c] = (float) Math.exp(p[row + c] - rowLse);
-                                for (int c = limit; c < bc; c++) p[row + c] = 0f;
+                                expRow(p, r * bc, limit, bc, lse[lseOff + i0 + r]);
                             }
                             // dV_j += Pᵀ dO_i   (bc, d)
-                            Gemm.sgemm(true, false, bc, d, br, 1f, p, 0, bc, dout, q0, d, 1f, dv, kvOff + j0 * d, d);
+                            TileGemm.mul(bc, d, br, 1f, p, 0, 1, bc, dout, q0, d, true, dv, kvOff + j0 * d, d);
                             // dP = dO_i V_jᵀ   (br, bc)
-                            Gemm.sgemm(false, false, br, bc, d, 1f, dout, q0, d, vT, j0, tk, 0f, dp, 0, bc);
+                            TileGemm.mul(br, bc, d, 1f, dout, q0, d, 1, vT, j0, tk, false, dp, 0, bc);
                             // dS = P ∘ (dP − Δ_i)   (stored in dp)
-                            for (int r = 0; r < br; r++) {
-                                float dl = delta[i0 + r];
-                                int row = r * bc;
-                                for (int c = 0; c < bc; c++) dp[row + c] = p[row + c] * (dp[row + c] - dl);
-                            }
+                            for (int r = 0; r < br; r++) softmaxGradRow(p, dp, r * bc, bc, delta[i0 + r]);
                             // dQ_i += scale · dS K_j ;  dK_j += scale · dSᵀ Q_i
-                            Gemm.sgemm(false, false, br, d, bc, scale, dp, 0, bc, k, kvOff + j0 * d, d, 1f, dq, q0, d);
-                            Gemm.sgemm(true, false, bc, d, br, scale, dp, 0, bc, q, q0, d, 1f, dk, kvOff + j0 * d, d);
+                            TileGemm.mul(br, d, bc, scale, dp, 0, bc, 1, k, kvOff + j0 * d, d, true, dq, q0, d);
+                            TileGemm.mul(bc, d, br, scale, dp, 0, 1, bc, q, q0, d, true, dk, kvOff + j0 * d, d);
                         }
                     }
                 }
