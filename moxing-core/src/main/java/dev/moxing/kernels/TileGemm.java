@@ -28,16 +28,51 @@ final class TileGemm {
     private TileGemm() {
     }
 
+    /** No causal structure: every (i, j) over every p. */
+    static final int FULL = 0;
+    /** Row i needs only the columns j ≤ i + diag (the others may be left unwritten). */
+    static final int COLS_UPTO = 1;
+    /** A(i, p) is zero for p &gt; i + diag: the sum stops there. Accumulating products only. */
+    static final int K_UPTO = 2;
+    /** A(i, p) is zero for p &lt; i − diag: the sum starts there. Accumulating products only. */
+    static final int K_FROM = 3;
+
     /**
      * c[i·ldc + j] = alpha · Σₚ A(i, p) · b[p·ldb + j] (+ c[i·ldc + j] when {@code accumulate}),
      * for i &lt; m, j &lt; n, p &lt; k, where A(i, p) = a[aOff + i·ars + p·acs].
      */
     static void mul(int m, int n, int k, float alpha, float[] a, int aOff, int ars, int acs,
                     float[] b, int bOff, int ldb, boolean accumulate, float[] c, int cOff, int ldc) {
+        mul(m, n, k, alpha, a, aOff, ars, acs, b, bOff, ldb, accumulate, c, cOff, ldc, FULL, 0);
+    }
+
+    /**
+     * As above, skipping what a causal mask makes zero or unneeded ({@code causal}: one of
+     * {@link #FULL}, {@link #COLS_UPTO}, {@link #K_UPTO}, {@link #K_FROM}, with {@code diag}). A
+     * diagonal attention tile is then about half the work. Skipped products are exact zeros
+     * (their A elements are zero), so sums are unchanged.
+     */
+    static void mul(int m, int n, int k, float alpha, float[] a, int aOff, int ars, int acs,
+                    float[] b, int bOff, int ldb, boolean accumulate, float[] c, int cOff, int ldc, int causal, int diag) {
         for (int j0 = 0; j0 < n; j0 += NB) {
             int i = 0;
-            for (; i + 8 <= m; i += 8) block8(k, alpha, a, aOff + i * ars, ars, acs, b, bOff + j0, ldb, accumulate, c, cOff + i * ldc + j0, ldc, n - j0);
-            for (; i < m; i++) block1(k, alpha, a, aOff + i * ars, acs, b, bOff + j0, ldb, accumulate, c, cOff + i * ldc + j0, n - j0);
+            for (; i < m; ) {
+                int rows = i + 8 <= m ? 8 : 1;
+                int last = i + rows - 1, p0 = 0, p1 = k;
+                if (causal == COLS_UPTO && j0 > last + diag) { // no row of the block needs these columns
+                    i += rows;
+                    continue;
+                }
+                if (causal == K_UPTO) p1 = Math.min(k, last + diag + 1);
+                if (causal == K_FROM) p0 = Math.max(0, i - diag);
+                if (p0 < p1 || !accumulate) {
+                    int ao = aOff + i * ars + p0 * acs, bo = bOff + p0 * ldb + j0, co = cOff + i * ldc + j0;
+                    int kk = Math.max(0, p1 - p0);
+                    if (rows == 8) block8(kk, alpha, a, ao, ars, acs, b, bo, ldb, accumulate, c, co, ldc, n - j0);
+                    else block1(kk, alpha, a, ao, acs, b, bo, ldb, accumulate, c, co, n - j0);
+                }
+                i += rows;
+            }
         }
     }
 
