@@ -4,6 +4,7 @@ import dev.moxing.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -259,7 +260,21 @@ public final class FlashAttention {
             }
         }
         if (c < width) java.util.Arrays.fill(x, off + c, off + width, 0f);
-        return sum.reduceLanes(VectorOperators.ADD);
+        // Lanes folded in a fixed order, not reduceLanes(ADD), whose order differs between the
+        // interpreter and C2: a run must give the same bits before and after the JIT warms up.
+        for (VectorShuffle<Float> f : FOLD) sum = sum.add(sum.rearrange(f));
+        return sum.lane(0);
+    }
+
+    /** FOLD[k] rotates lanes by L >> (k + 1) (as in {@link VectorReductions}). */
+    private static final VectorShuffle<Float>[] FOLD = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) f[k] = VectorShuffle.iota(S, L >> (k + 1), 1, true);
+        return f;
     }
 
     /** x[off .. off+n) *= f. */
