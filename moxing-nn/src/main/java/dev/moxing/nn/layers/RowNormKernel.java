@@ -101,10 +101,12 @@ final class RowNormKernel {
         int maxChunks = WorkerPool.shared().threads();
         float[][] dwPart = new float[maxChunks][];
         float[][] dbPart = new float[maxChunks][];
+        float[] wr = wb != null ? wb : ones(d);
+        int wro = wb != null ? wOff : 0;
         int chunks = forRows(rows, d, (chunk, from, to) -> {
             float[] dw = needW ? new float[d] : null, db = needB ? new float[d] : null;
             for (int row = from; row < to; row++) {
-                backwardRow(g, gOff + row * d, xs, xOff + row * d, mean[row], rstd[row], wb, wOff, dw, db,
+                backwardRow(g, gOff + row * d, xs, xOff + row * d, mean[row], rstd[row], wr, wro, dw, db,
                         dx, row * d, d, center);
             }
             dwPart[chunk] = dw;
@@ -117,7 +119,8 @@ final class RowNormKernel {
     }
 
     /**
-     * One row: x̂ = (x − μ)·r, ĝ = g·w (g without w); dw += g·x̂ and db += g where not null;
+     * One row: x̂ = (x − μ)·r, ĝ = g·w (w all ones when the norm has none: g·1 is exact, and a
+     * vector chosen by a condition can make C2 box it in the loop); dw += g·x̂ and db += g where not null;
      * dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) into dx at dxo where dx is not null. Pass 1 accumulates
      * the parameter gradients and the two means, pass 2 writes dx, recomputing x̂ and ĝ rather
      * than storing them.
@@ -131,7 +134,7 @@ final class RowNormKernel {
             FloatVector xh = FloatVector.fromArray(S, x, xo + c).sub(mu).mul(r);
             if (dw != null) FloatVector.fromArray(S, dw, c).add(gv.mul(xh)).intoArray(dw, c);
             if (db != null) FloatVector.fromArray(S, db, c).add(gv).intoArray(db, c);
-            FloatVector u = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, wo + c));
+            FloatVector u = gv.mul(FloatVector.fromArray(S, w, wo + c));
             sumG = sumG.add(u);
             sumGx = sumGx.add(u.mul(xh));
         }
@@ -145,7 +148,7 @@ final class RowNormKernel {
             float gv = g[go + c], xh = (x[xo + c] - mu) * r;
             if (dw != null) dw[c] += gv * xh;
             if (db != null) db[c] += gv;
-            float u = w == null ? gv : gv * w[wo + c];
+            float u = gv * w[wo + c];
             sg += u;
             sgx += u * xh;
         }
@@ -154,14 +157,20 @@ final class RowNormKernel {
         for (c = 0; c < e; c += L) {
             FloatVector gv = FloatVector.fromArray(S, g, go + c);
             FloatVector xh = FloatVector.fromArray(S, x, xo + c).sub(mu).mul(r);
-            FloatVector u = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, wo + c));
+            FloatVector u = gv.mul(FloatVector.fromArray(S, w, wo + c));
             u.sub(meanG).sub(xh.mul(meanGx)).mul(r).intoArray(dx, dxo + c);
         }
         for (; c < d; c++) {
             float gv = g[go + c], xh = (x[xo + c] - mu) * r;
-            float u = w == null ? gv : gv * w[wo + c];
+            float u = gv * w[wo + c];
             dx[dxo + c] = (u - meanG - xh * meanGx) * r;
         }
+    }
+
+    private static float[] ones(int d) {
+        float[] o = new float[d];
+        java.util.Arrays.fill(o, 1f);
+        return o;
     }
 
     private static float[] sumParts(float[][] parts, int chunks, int d) {
