@@ -130,9 +130,9 @@ public final class FlashAttention {
         });
     }
 
-    /** Scratch for {@link #forwardHead}, one per thread: a score tile, running maxima and sums. */
+    /** Scratch for {@link #forwardHead}, one per thread: a score tile, running maxima and sums, a vector pad. */
     public static float[][] headScratch() {
-        return new float[][] {new float[BR * BC], new float[BR], new float[BR]};
+        return new float[][] {new float[BR * BC], new float[BR], new float[BR], new float[L]};
     }
 
     /**
@@ -153,7 +153,7 @@ public final class FlashAttention {
         for (int i0 = 0; i0 < tq; i0 += BR) {
             int br = Math.min(BR, tq - i0);
             forwardTile(q, kT, v, out, lse, qOff, ldq, kvOff, ldv, lseOff, i0, br, tq, tk, d, causal, scale,
-                    scratch[0], scratch[1], scratch[2]);
+                    scratch[0], scratch[1], scratch[2], scratch[3]);
         }
     }
 
@@ -195,7 +195,7 @@ public final class FlashAttention {
     /** kT is the head's keys transposed, (d, tk); v is read in place at kvOff (rows ldv apart). */
     private static void forwardTile(float[] q, float[] kT, float[] v, float[] out, float[] lse, int qOff, int ldq,
                                     int kvOff, int ldv, int lseOff, int i0, int br, int tq, int tk, int d, boolean causal,
-                                    float scale, float[] s, float[] m, float[] l) {
+                                    float scale, float[] s, float[] m, float[] l, float[] pad) {
         int shift = tk - tq;
         java.util.Arrays.fill(m, 0, br, Float.NEGATIVE_INFINITY);
         java.util.Arrays.fill(l, 0, br, 0f);
@@ -217,7 +217,7 @@ public final class FlashAttention {
                     continue;
                 }
                 float corr = m[r] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(m[r] - mx);
-                float sum = expRow(s, row, limit, bc, mx);
+                float sum = expRow(s, row, limit, bc, mx, pad);
                 l[r] = l[r] * corr + sum;
                 m[r] = mx;
                 if (j0 > 0 && corr != 1f) scaleRow(out, o0 + r * ldq, d, corr); // earlier tiles' sum, rescaled
@@ -255,29 +255,28 @@ public final class FlashAttention {
 
     /**
      * x[off+c] = exp(x[off+c] − sub) for c &lt; limit, 0 for limit ≤ c &lt; width (the masked keys);
-     * returns the sum of the exponentials.
+     * returns the sum of the exponentials. pad: scratch of L floats.
      */
-    static float expRow(float[] x, int off, int limit, int width, float sub) {
-        // One exp call site: with a second one for the tail the method grew too big for C2 to
-        // inline both, and the one left out boxed its vectors (10x slower rows). Full vectors load
-        // and store unmasked (masked ones cost 40% more here); only the last partial one is masked.
+    static float expRow(float[] x, int off, int limit, int width, float sub, float[] pad) {
+        // One exp call site (a second one for the tail made the method too big for C2 to inline
+        // both, and the one left out boxed its vectors: 10x slower rows) and no vector chosen by
+        // a condition (which C2 may box too): the last partial vector goes through a padded
+        // copy, its lanes past the limit −∞, whose exponential is exactly 0.
         FloatVector sum = FloatVector.zero(S);
-        int c = 0;
-        for (; c < limit; c += L) {
+        for (int c = 0; c < limit; c += L) {
             boolean full = c + L <= limit;
-            VectorMask<Float> mk = S.indexInRange(c, limit);
-            FloatVector in = full ? FloatVector.fromArray(S, x, off + c) : FloatVector.fromArray(S, x, off + c, mk);
-            FloatVector p = VectorMath.exp(in.sub(sub));
-            if (full) {
-                sum = sum.add(p);
-                p.intoArray(x, off + c);
-            } else {
-                p = FloatVector.zero(S).blend(p, mk);
-                sum = sum.add(p);
-                p.intoArray(x, off + c, S.indexInRange(c, width));
+            if (!full) {
+                System.arraycopy(x, off + c, pad, 0, limit - c);
+                java.util.Arrays.fill(pad, limit - c, L, Float.NEGATIVE_INFINITY);
             }
+            float[] src = full ? x : pad;
+            int so = full ? off + c : 0;
+            FloatVector p = VectorMath.exp(FloatVector.fromArray(S, src, so).sub(sub));
+            sum = sum.add(p);
+            p.intoArray(src, so);
+            if (!full) System.arraycopy(pad, 0, x, off + c, limit - c);
         }
-        if (c < width) java.util.Arrays.fill(x, off + c, off + width, 0f);
+        if (limit < width) java.util.Arrays.fill(x, off + Math.max(limit, 0), off + width, 0f);
         // Lanes folded in a fixed order, not reduceLanes(ADD), whose order differs between the
         // interpreter and C2: a run must give the same bits before and after the JIT warms up.
         for (VectorShuffle<Float> f : FOLD) sum = sum.add(sum.rearrange(f));
@@ -340,7 +339,7 @@ public final class FlashAttention {
         java.util.Arrays.fill(dk, 0f);
         java.util.Arrays.fill(dv, 0f);
         WorkerPool.shared().parallelFor(0, b * hkv, 1, (g0, g1) -> {
-            float[] p = new float[BR * BC], dp = new float[BR * BC];
+            float[] p = new float[BR * BC], dp = new float[BR * BC], pad = new float[L];
             float[] delta = new float[tq];
             float[] kT = new float[d * tk], vT = new float[d * tk];
             for (int g = g0; g < g1; g++) {
@@ -367,7 +366,7 @@ public final class FlashAttention {
                             TileGemm.mul(br, bc, d, scale, q, q0, ldq, 1, kT, j0, tk, false, p, 0, bc, cols, dg);
                             for (int r = 0; r < br; r++) {
                                 int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc;
-                                expRow(p, r * bc, limit, bc, lse[lseOff + i0 + r]);
+                                expRow(p, r * bc, limit, bc, lse[lseOff + i0 + r], pad);
                             }
                             // dV_j += Pᵀ dO_i   (bc, d)
                             TileGemm.mul(bc, d, br, 1f, p, 0, 1, bc, dout, q0, ldq, true, dv, kvOff + j0 * ldkv, ldkv, from, dg);
