@@ -30,7 +30,8 @@ public final class VectorMath {
     /** e^x; overflow gives +inf, underflow 0 (through denormals), NaN stays NaN. */
     public static FloatVector exp(FloatVector x) {
         FloatVector c = x.max(-110f).min(100f);                       // keeps n within int range, ±inf handled by scaling
-        FloatVector n = c.mul(LOG2E).add(ROUNDER).sub(ROUNDER);       // round(c / ln2), exact for |c| < 2^22
+        FloatVector t = c.mul(LOG2E).add(ROUNDER);                    // bits: 0x4B400000 + round(c / ln2)
+        FloatVector n = t.sub(ROUNDER);                               // round(c / ln2), exact for |c| < 2^22
         FloatVector r = c.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));      // c − n·ln2, ln2 in two parts
         FloatVector z = r.mul(r);
         FloatVector p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f)
@@ -40,7 +41,10 @@ public final class VectorMath {
                 .mul(r).add(5.0000001201E-1f)
                 .mul(z).add(r).add(1f);
         // Scale by 2^n as 2^(n/2) · 2^(n - n/2): each factor is a normal float for n in [-159, 145].
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        // n as an int read from t's bits, not n.convert(F2I): the same integer, and the convert was
+        // at times left as a slow non-intrinsic call in big compiled methods (JFR: most of
+        // FlashAttention's softmax time inside convert0).
+        IntVector ni = t.reinterpretAsInts().sub(0x4B400000);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();

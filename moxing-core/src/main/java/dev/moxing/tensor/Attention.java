@@ -53,6 +53,42 @@ final class Attention {
         return rows >= s[2] && st[0] == (long) s[1] * rows * d ? rows : 0;
     }
 
+    /**
+     * Whether t (B, H, T, D) is the transpose(1, 2) of a whole contiguous (B, T, H, D) heap array:
+     * what a projection viewed as heads and transposed is.
+     */
+    private static boolean headsInRows(Tensor t) {
+        if (!(t.storage() instanceof Storage.Floats f) || t.offset() != 0 || f.data().length != t.numel()) return false;
+        int[] s = t.shapeRef(), st = t.stridesRef();
+        return st[3] == 1 && st[1] == s[3] && st[2] == s[1] * s[3] && st[0] == s[2] * s[1] * s[3];
+    }
+
+    /**
+     * Attention over q, k, v as {@link #headsInRows} views, read in place: the output and the
+     * gradients are made in the same layout and handed out as (B, H, T, D) views of it, so the
+     * transposes and reshapes around attention in a transformer block stay views, forward and
+     * backward. An incoming gradient in another layout is copied into it once.
+     */
+    private static Tensor applyRows(Tensor q, Tensor k, Tensor v, boolean causal) {
+        int[] qs = q.shapeRef(), ks = k.shapeRef();
+        int b = qs[0], h = qs[1], tq = qs[2], d = qs[3], hkv = ks[1], tk = ks[2];
+        float[] qd = ((Storage.Floats) q.storage()).data(), kd = ((Storage.Floats) k.storage()).data(),
+                vd = ((Storage.Floats) v.storage()).data();
+        float[] out = new float[q.numel()];                                           // (B, Tq, H, D)
+        float[] lse = new float[b * h * tq];
+        FlashAttention.forwardRows(qd, kd, vd, out, lse, b, h, hkv, tq, tk, d, causal);
+        Tensor result = Tensor.wrap(out, new int[] {b, tq, h, d}).transpose(1, 2);    // (B, H, Tq, D) view
+        return Autograd.record(result, "attention", g -> {
+            float[] gd = headsInRows(g) ? ((Storage.Floats) g.storage()).data()
+                    : g.transpose(1, 2).toFloatArray();                                // (B, Tq, H, D)
+            float[] dq = new float[q.numel()], dk = new float[k.numel()], dv = new float[v.numel()];
+            FlashAttention.backwardRows(qd, kd, vd, out, lse, gd, dq, dk, dv, b, h, hkv, tq, tk, d, causal);
+            return new Tensor[] {Tensor.wrap(dq, new int[] {b, tq, h, d}).transpose(1, 2),
+                    Tensor.wrap(dk, new int[] {b, tk, hkv, d}).transpose(1, 2),
+                    Tensor.wrap(dv, new int[] {b, tk, hkv, d}).transpose(1, 2)};
+        }, q, k, v);
+    }
+
     /** q (B, H, Tq, D), k and v (B, Hkv, Tk, D) → (B, H, Tq, D). */
     static Tensor apply(Tensor q, Tensor k, Tensor v, boolean causal) {
         int[] qs = q.shapeRef(), ks = k.shapeRef(), vs = v.shapeRef();
@@ -83,6 +119,7 @@ final class Attention {
                     out, new float[b * h * tq], b, h, hkv, tq, tk, kvRows, d, causal);
             return Tensor.wrap(out, qs);
         }
+        if (kvRows == 0 && headsInRows(q) && headsInRows(k) && headsInRows(v)) return applyRows(q, k, v, causal);
         float[] qd = flat(q), kd = flat(k), vd = flat(v);
         float[] out = new float[q.numel()];
         float[] lse = new float[b * h * tq];

@@ -65,6 +65,37 @@ class AttentionTest {
         close(fv, v.grad().toFloatArray(), "dv");
     }
 
+    /**
+     * q, k, v as projections are laid out, (B, T, H, D) transposed to (B, H, T, D) views, which
+     * attention reads in place and answers with a view of a (B, T, H, D) array; the gradient comes
+     * in that layout too ({@code gradInRows}) or as a plain contiguous (B, H, T, D) tensor.
+     */
+    @ParameterizedTest
+    @CsvSource({
+            "2,4,4,70,16,true,true", "2,4,4,70,16,true,false", "1,6,3,65,32,true,true", "2,2,2,130,8,false,true",
+            "1,2,2,3,5,true,false", "1,1,1,64,64,true,true", "1,2,1,1,8,true,true"})
+    void readsHeadsInterleavedInRows(int b, int h, int hkv, int t, int d, boolean causal, boolean gradInRows) {
+        Rng rng = new Rng(b * 1000 + h * 100 + t * 10 + d);
+        Tensor q = Tensor.randn(rng, b, t, h, d).setRequiresGrad(true);
+        Tensor k = Tensor.randn(rng, b, t, hkv, d).setRequiresGrad(true);
+        Tensor v = Tensor.randn(rng, b, t, hkv, d).setRequiresGrad(true);
+        Tensor g = gradInRows ? Tensor.randn(rng, b, t, h, d).transpose(1, 2) : Tensor.randn(rng, b, h, t, d);
+        Tensor fused = Tensor.attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), causal);
+        assertThat(fused.shape()).containsExactly(b, h, t, d);
+        assertThat(fused.transpose(1, 2).isContiguous()).as("output (B, T, H, D) in memory").isTrue();
+        fused.backward(g);
+        float[] fq = q.grad().toFloatArray(), fk = k.grad().toFloatArray(), fv = v.grad().toFloatArray();
+        q.zeroGrad();
+        k.zeroGrad();
+        v.zeroGrad();
+        Tensor ref = naive(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), causal);
+        ref.backward(g);
+        close(fused.toFloatArray(), ref.toFloatArray(), "out");
+        close(fq, q.grad().toFloatArray(), "dq");
+        close(fk, k.grad().toFloatArray(), "dk");
+        close(fv, v.grad().toFloatArray(), "dv");
+    }
+
     private static void close(float[] a, float[] e, String what) {
         assertThat(a).hasSameSizeAs(e);
         for (int i = 0; i < a.length; i++) {

@@ -56,8 +56,10 @@ public final class SelfAttention extends Module {
             k = kv[0];
             v = kv[1];
         }
-        // A cache hands out views of its buffers, which attention reads in place: no contiguous() there.
-        Tensor y = Tensor.attention(q.contiguous(), k, v, true);                   // (B, H, T, D)
+        // Attention reads all three in place: q, k, v as the transposed views of the projections
+        // (B, T, H, D), or k, v as views of a cache's buffers. Its output is a (B, H, T, D) view of
+        // a (B, T, H, D) array, so the transpose and reshape below are views too.
+        Tensor y = Tensor.attention(q, k, v, true);                                // (B, H, T, D)
         y = y.transpose(1, 2).reshape(b, t, c.heads() * d);                                 // (B, T, C)
         return residDrop.forward(linear("o").forward(y));
     }
