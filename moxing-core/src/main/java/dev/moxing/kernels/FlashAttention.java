@@ -283,16 +283,8 @@ public final class FlashAttention {
         return sum.lane(0);
     }
 
-    /** FOLD[k] rotates lanes by L >> (k + 1) (as in {@link VectorReductions}). */
-    private static final VectorShuffle<Float>[] FOLD = folds();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int k = 0; k < steps; k++) f[k] = VectorShuffle.iota(S, L >> (k + 1), 1, true);
-        return f;
-    }
+    /** Lane folds in a fixed order (see {@link VectorReductions#foldShuffles}). */
+    private static final VectorShuffle<Float>[] FOLD = VectorReductions.foldShuffles();
 
     /** x[off .. off+n) *= f. */
     static void scaleRow(float[] x, int off, int n, float f) {

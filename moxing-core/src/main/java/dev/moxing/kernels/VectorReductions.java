@@ -54,6 +54,16 @@ public final class VectorReductions {
         return f;
     }
 
+    /**
+     * The shuffles that sum a vector's lanes in a fixed order (fold by halves): after
+     * {@code for (f : shuffles) v = v.add(v.rearrange(f))} lane 0 holds the sum, with the same
+     * bits interpreted and compiled (reduceLanes(ADD) has no fixed order). A new array per call,
+     * for a kernel's own static final field.
+     */
+    public static VectorShuffle<Float>[] foldShuffles() {
+        return FOLD.clone();
+    }
+
     public static float sum(float[] a, int ao, int n) {
         check(a, ao, n);
         FloatVector zero = FloatVector.zero(S);

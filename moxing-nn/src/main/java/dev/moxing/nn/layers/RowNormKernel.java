@@ -33,16 +33,8 @@ final class RowNormKernel {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** FOLD[k] rotates lanes by L >> (k + 1). */
-    private static final VectorShuffle<Float>[] FOLD = folds();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int k = 0; k < steps; k++) f[k] = VectorShuffle.iota(S, L >> (k + 1), 1, true);
-        return f;
-    }
+    /** Lane folds in a fixed order (see {@link VectorReductions#foldShuffles}). */
+    private static final VectorShuffle<Float>[] FOLD = VectorReductions.foldShuffles();
 
     /** Elements per chunk below which a pool hand-off costs more than it saves. */
     private static final int GRAIN_ELEMENTS = 16 * 1024;
