@@ -210,7 +210,7 @@ public final class FlashAttention {
             TileGemm.mul(br, bc, d, scale, q, o0, ldq, 1, kT, j0, tk, false, s, 0, bc, mode, dg);
             for (int r = 0; r < br; r++) {
                 int row = r * bc;
-                int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc; // keys j0..j0+limit-1 visible
+                int limit = visibleKeys(causal, r, dg, bc); // keys j0..j0+limit-1 visible
                 float mx = Math.max(m[r], rowMax(s, row, limit));
                 if (mx == Float.NEGATIVE_INFINITY) { // row sees no key in this tile
                     java.util.Arrays.fill(s, row, row + bc, 0f);
@@ -239,6 +239,11 @@ public final class FlashAttention {
      * masked tail included, so every score of a row goes through the same arithmetic whatever its
      * position and the result does not depend on the tile split of the keys.
      */
+
+    /** How many of a tile's bc keys row r sees: those c ≤ r + dg under a causal mask, else all. */
+    private static int visibleKeys(boolean causal, int r, int dg, int bc) {
+        return causal ? Math.max(0, Math.min(bc, r + dg + 1)) : bc;
+    }
 
     /** The largest of x[off .. off+n), −∞ for n = 0. */
     static float rowMax(float[] x, int off, int n) {
@@ -357,7 +362,7 @@ public final class FlashAttention {
                             int upto = causal ? TileGemm.K_UPTO : TileGemm.FULL, from = causal ? TileGemm.K_FROM : TileGemm.FULL;
                             TileGemm.mul(br, bc, d, scale, q, q0, ldq, 1, kT, j0, tk, false, p, 0, bc, cols, dg);
                             for (int r = 0; r < br; r++) {
-                                int limit = causal ? Math.max(0, Math.min(bc, i0 + r + shift - j0 + 1)) : bc;
+                                int limit = visibleKeys(causal, r, dg, bc);
                                 expRow(p, r * bc, limit, bc, lse[lseOff + i0 + r], pad);
                             }
                             // dV_j += Pᵀ dO_i   (bc, d)
@@ -366,7 +371,7 @@ public final class FlashAttention {
                             TileGemm.mul(br, bc, d, 1f, dout, q0, ldq, 1, vT, j0, tk, false, dp, 0, bc, cols, dg);
                             // dS = P ∘ (dP − Δ_i)   (stored in dp)
                             for (int r = 0; r < br; r++) {
-                                int limit = causal ? Math.max(0, Math.min(bc, r + dg + 1)) : bc;
+                                int limit = visibleKeys(causal, r, dg, bc);
                                 softmaxGradRow(p, dp, r * bc, limit, bc, delta[i0 + r]);
                             }
                             // dQ_i += scale · dS K_j ;  dK_j += scale · dSᵀ Q_i

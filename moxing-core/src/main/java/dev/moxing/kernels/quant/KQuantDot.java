@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Fused dot products of one activation row with one Q4_K or Q6_K weight row, for token decoding
  * (QuantMatmul's one-row path): the super-block's quants are widened to int lanes, unpacked there
- * (x86 has no byte shifts), converted to float and multiplied with x without being stored, one
- * scale per sub-block. Decoding a row to floats first and then dotting it (the general path) ran
- * Q4_K_M models at a quarter of Q4_0's speed.
+ * (x86 has no byte shifts; zero-extended, so a high nibble is a plain shift), converted to float
+ * and multiplied with x without being stored, one scale per sub-block. Decoding a row to floats
+ * first and then dotting it (the general path) ran Q4_K_M models at a quarter of Q4_0's speed.
  *
  * <p>Q4_K's values are d·sc_j·q − dmin·m_j, so the dot is Σ_j d·sc_j (q·x)_j − Σ_j dmin·m_j Σx_j:
  * the sums of x over each 32-value sub-block are the same for every weight row, so the caller
@@ -63,9 +63,9 @@ final class KQuantDot {
                 int xb = xo + 64 * g;
                 FloatVector vlo = FloatVector.zero(F), vhi = vlo;
                 for (int p = 0; p < 32; p += 16) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, qs + p, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, qs + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     vlo = ((FloatVector) q.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + p), vlo);
-                    vhi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                    vhi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
                             .fma(FloatVector.fromArray(F, x, xb + 32 + p), vhi);
                 }
                 int j0 = 2 * g, j1 = j0 + 1;
@@ -110,19 +110,19 @@ final class KQuantDot {
                 long sc = w.get(Blocks.I64, o + 192 + 8 * h); // this half's eight int8 scales in one read
                 int xb = xo + 128 * h;
                 for (int p = 0; p < 32; p += 16) {
-                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, w, ql + p, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 32 + p, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector hb = (IntVector) ByteVector.fromMemorySegment(B, w, qh + p, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, w, ql + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 32 + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector hb = (IntVector) ByteVector.fromMemorySegment(B, w, qh + p, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     int s = p / 16;
                     FloatVector q0 = (FloatVector) a.and(0xF).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
                             .convertShape(VectorOperators.I2F, F, 0);
                     FloatVector q1 = (FloatVector) b.and(0xF).or(hb.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
                             .convertShape(VectorOperators.I2F, F, 0);
-                    FloatVector q2 = (FloatVector) a.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                    FloatVector q2 = (FloatVector) a.lanewise(VectorOperators.LSHR, 4)
                             .or(hb.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
                             .convertShape(VectorOperators.I2F, F, 0);
-                    FloatVector q3 = (FloatVector) b.lanewise(VectorOperators.LSHR, 4).and(0xF)
-                            .or(hb.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                    FloatVector q3 = (FloatVector) b.lanewise(VectorOperators.LSHR, 4)
+                            .or(hb.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32)
                             .convertShape(VectorOperators.I2F, F, 0);
                     acc0 = q0.mul(FloatVector.fromArray(F, x, xb + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * s))), acc0);
                     acc1 = q1.mul(FloatVector.fromArray(F, x, xb + 32 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (2 + s)))), acc1);
