@@ -31,16 +31,19 @@ public final class WorkerPool {
 
     private static final WorkerPool SHARED = new WorkerPool(configuredThreads());
     /**
-     * How long an idle worker spins before it parks, in microseconds (default 200). Training steps and token
+     * How long an idle worker spins before it parks, in microseconds (default 1000). Training steps and token
      * decoding issue jobs microseconds apart, and waking a parked thread costs tens of
      * microseconds on a virtual machine (more than many of those jobs take); spinning for a
      * fixed time, not a fixed count, keeps workers awake across the serial stretches between
      * kernels while still parking them within a fraction of a millisecond when the pool is idle.
      * 20 us was too short for the serial stretches of a training step (loss, small layers, the
      * optimizer's small parameters): the Fashion-MNIST MLP on 2 threads parked its worker about
-     * 5 times per step (JFR jdk.ThreadPark events).
+     * 5 times per step (JFR jdk.ThreadPark events). 200 us was too short for token decoding: a
+     * worker that parks wakes later than the caller needs it, the caller then runs both halves of
+     * the next small matvec itself, and the worker spins out and parks again (stories110M Q8_0 on
+     * 2 threads: ~7 parks per token, 154 tokens/s; with 500-5,000 us, 218-233 tokens/s).
      */
-    private static final long SPIN_NANOS = 1000L * Long.getLong("moxing.pool.spinMicros", 200L);
+    private static final long SPIN_NANOS = 1000L * Long.getLong("moxing.pool.spinMicros", 1000L);
 
     private final int threads;
     private final Worker[] workers;

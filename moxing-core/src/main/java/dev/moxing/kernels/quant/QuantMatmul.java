@@ -25,6 +25,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Three paths, chosen by rows and type only (never by thread count):
  * <ul>
  * <li>rows == 1 and F32, F16, BF16, Q8_0 or Q4_0 (token generation; memory-bound): fused kernels
+ *     ({@link HeapQuantDot}'s copies when Q8_0 or Q4_0 blocks sit in a heap byte array)
  *     that widen the weight bytes to float lanes and multiply-add them with x without storing
  *     them, one block scale per block ({@code acc += d * (q · x_block)}). Four rows, one from each
  *     quarter of a thread's range, share each load of x.
@@ -86,7 +87,10 @@ public final class QuantMatmul {
             return;
         }
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
-        if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
+        if (rows == 1 && HeapQuantDot.supports(wType) && w.heapBase().orElse(null) instanceof byte[] a) {
+            // Weights loaded onto the heap: the same kernels over the array, faster (see HeapQuantDot).
+            HeapQuantDot.matvec(pool, x, xOffset, in, wType, a, Math.toIntExact(w.address() + wByteOffset), out, y, yOffset, grain);
+        } else if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
             float[] m = wType == DType.Q4_0 ? q4Offsets(x, xOffset, in) : null; // read-only, shared by all threads
             pool.parallelFor(0, out, grain, (from, to) -> {
                 // Lane sums are read back through this array: extracting lane 0 of a 512-bit
@@ -199,7 +203,7 @@ public final class QuantMatmul {
      * thread count). The float rounding differs slightly from dequantize-then-dot, as the order of
      * the additions does.
      */
-    private static float[] q4Offsets(float[] x, int xo, int in) {
+    static float[] q4Offsets(float[] x, int xo, int in) {
         float[] m = new float[in / 2]; // (in / 32 blocks, 16)
         for (int k = 0; k < in / 32; k++) {
             for (int i = 0; i < 16; i++) m[16 * k + i] = -8f * (x[xo + 32 * k + i] + x[xo + 32 * k + 16 + i]);

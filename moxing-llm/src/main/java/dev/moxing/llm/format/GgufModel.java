@@ -102,6 +102,9 @@ public final class GgufModel {
     public static Transformer load(GgufFile f, int context) throws IOException {
         TransformerConfig c = config(f, context);
         Map<String, Tensor> w = c.positions() == TransformerConfig.Positions.LEARNED ? gpt2Weights(f, c) : llamaWeights(f, c);
+        // Q8_0 / Q4_0 matrices onto the heap (faster decode kernels); an untied embedding table
+        // is only looked up, so it stays in the mapping.
+        w = WeightPlacement.place(w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
         try {
             return new Transformer(c, w);
         } catch (IllegalArgumentException e) {
@@ -208,7 +211,7 @@ public final class GgufModel {
 
     /**
      * Matrices stay in the mapping, in their stored type (no copy: the quantized kernels read them
-     * in place); vectors (norm weights, biases) are copied to the heap, where they cost nothing.
+     * in place; {@link WeightPlacement} then moves Q8_0 / Q4_0 ones to the heap); vectors (norm weights, biases) are copied to the heap, where they cost nothing.
      */
     private static Tensor tensor(GgufFile f, String name) throws GgufFormatException {
         Tensor t = f.tensor(name);

@@ -1,0 +1,47 @@
+package dev.moxing.kernels.quant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moxing.parallel.WorkerPool;
+import dev.moxing.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The decode matvec over Q8_0 / Q4_0 weights in a heap byte array ({@link HeapQuantDot}) gives
+ * the same bits as over the same bytes in a native segment (QuantMatmul's segment kernels, what a
+ * memory-mapped file runs), for row counts that leave every remainder of the four-quarter split,
+ * at an offset inside the array, on one and three threads. Both are checked against
+ * dequantize-then-dot by {@link QuantMatmulTest} (whose weights are heap arrays).
+ */
+class HeapQuantDotTest {
+
+    private static final WorkerPool POOL1 = new WorkerPool(1);
+    private static final WorkerPool POOL3 = new WorkerPool(3);
+
+    @ParameterizedTest(name = "{0} in={1} out={2}")
+    @CsvSource({"Q8_0, 32, 1", "Q8_0, 96, 7", "Q8_0, 288, 33", "Q8_0, 768, 301", "Q8_0, 64, 4098",
+        "Q4_0, 32, 1", "Q4_0, 96, 7", "Q4_0, 288, 33", "Q4_0, 768, 301", "Q4_0, 64, 4098"})
+    void sameBitsAsTheSegmentKernels(DType t, int in, int out) {
+        Random rnd = new Random(in * 31L + out);
+        long offset = 3 * t.blockBytes() + 1; // an odd byte offset into the array, as a tensor slice has
+        MemorySegment heap = QuantMatmulTest.weights(t, out, in, offset, rnd);
+        assertThat(heap.heapBase()).isPresent();
+        float[] x = new float[in + 5];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment nat = arena.allocate(heap.byteSize(), 64).copyFrom(heap);
+            for (WorkerPool pool : new WorkerPool[] {POOL1, POOL3}) {
+                float[] fromHeap = new float[out + 2], fromSegment = new float[out + 2];
+                QuantMatmul.matmul(pool, x, 5, 1, in, t, heap, offset, out, fromHeap, 1);
+                QuantMatmul.matmul(pool, x, 5, 1, in, t, nat, offset, out, fromSegment, 1);
+                assertThat(fromHeap).containsExactly(fromSegment);
+                assertThat(fromHeap[0]).isZero();
+                assertThat(fromHeap[out + 1]).isZero();
+            }
+        }
+    }
+}
