@@ -1,0 +1,97 @@
+package dev.moxing.llm.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moxing.gguf.GgmlType;
+import dev.moxing.gguf.GgufFile;
+import dev.moxing.llm.model.KvCache;
+import dev.moxing.llm.model.Transformer;
+import dev.moxing.tensor.DType;
+import dev.moxing.tensor.Storage;
+import dev.moxing.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Q8_0 / Q4_0 matrices of a loaded GGUF model move to the heap, and decoding gives the same
+ * logits, bit for bit, as with every weight left in the mapping ({@code -Dmoxing.weights=mapped}).
+ */
+class WeightPlacementTest {
+    private static final Path STORIES = Path.of("src/test/resources/models/stories260K/stories260K.gguf");
+
+    @TempDir
+    static Path tmp;
+
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(WeightPlacement.PROPERTY);
+    }
+
+    private static Transformer load(Path file, String placement) throws Exception {
+        System.setProperty(WeightPlacement.PROPERTY, placement);
+        try {
+            return GgufModel.load(GgufFile.open(file), 0);
+        } finally {
+            System.clearProperty(WeightPlacement.PROPERTY);
+        }
+    }
+
+    /** The logits of 12 greedy decoding steps from BOS, one position at a time through the KV cache. */
+    private static List<float[]> decode(Transformer model) {
+        model.eval();
+        List<float[]> out = new ArrayList<>();
+        try (var ignored = Tensor.noGrad()) {
+            KvCache cache = model.newCache();
+            int id = 1;
+            for (int step = 0; step < 12; step++) {
+                float[] logits = model.forwardLast(Tensor.ofInts(new int[] {id}, 1, 1), cache).toFloatArray();
+                out.add(logits);
+                int best = 0;
+                for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+                id = best;
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Q8_0", "Q4_0"})
+    void heapWeightsDecodeToTheSameBits(String type) throws Exception {
+        Path file = tmp.resolve("stories260K-" + type + ".gguf");
+        GgufConvert.convert(STORIES.toString(), file, GgufConvert.Options.of(GgmlType.valueOf(type)));
+        Transformer heap = load(file, "heap"), mapped = load(file, "mapped");
+
+        int moved = 0;
+        boolean untied = heap.stateDict().containsKey("head.weight");
+        for (Map.Entry<String, Tensor> e : heap.stateDict().entrySet()) {
+            Tensor t = e.getValue();
+            if (!(t.storage() instanceof Storage.Segment s) || t.dim() != 2) continue;
+            // an untied embedding table is only looked up a row at a time: it stays mapped
+            boolean block = (s.dtype() == DType.Q8_0 || s.dtype() == DType.Q4_0) && !(untied && e.getKey().equals("tokens.weight"));
+            assertThat(s.segment().heapBase().isPresent()).as(e.getKey() + " (" + s.dtype() + ") on the heap").isEqualTo(block);
+            if (block) moved++;
+        }
+        assertThat(moved).as("matrices moved to the heap").isGreaterThan(5);
+        for (Tensor t : mapped.stateDict().values()) {
+            if (t.storage() instanceof Storage.Segment s) assertThat(s.segment().heapBase()).isEmpty();
+        }
+
+        List<float[]> a = decode(heap), b = decode(mapped);
+        for (int i = 0; i < a.size(); i++) assertThat(a.get(i)).as("step %d", i).containsExactly(b.get(i));
+    }
+
+    @Test
+    void anUnknownPlacementIsAnError() {
+        assertThatThrownBy(() -> load(STORIES, "disk"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-Dmoxing.weights").hasMessageContaining("heap or mapped").hasMessageContaining("'disk'");
+    }
+}
