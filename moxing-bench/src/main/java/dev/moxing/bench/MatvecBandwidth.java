@@ -23,7 +23,10 @@ import java.util.SplittableRandom;
  * processes on a shared machine), median of many calls. GB/s = stored weight bytes / time.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp moxing-bench/target/classes:moxing-core/target/classes \
- *   dev.moxing.bench.MatvecBandwidth [types, default F32,F16,Q8_0,Q4_0] [shapes out x in, default 32000x768,4096x4096]</pre>
+ *   dev.moxing.bench.MatvecBandwidth [types, default F32,F16,Q8_0,Q4_0] [shapes out x in, default 32000x768,4096x4096] [heap]</pre>
+ *
+ * With {@code heap}, the mapped bytes are then copied into a {@code byte[]} (what a loaded model's
+ * Q8_0 / Q4_0 matrices become, see WeightPlacement in moxing-llm).
  *
  * bench/matvec.py times numpy's (OpenBLAS) float32 W @ x on the same shapes, the peer.
  */
@@ -33,6 +36,7 @@ public final class MatvecBandwidth {
     public static void main(String[] args) throws Exception {
         String[] types = (args.length > 0 ? args[0] : "F32,F16,Q8_0,Q4_0").split(",");
         String[] shapes = (args.length > 1 ? args[1] : "32000x768,4096x4096").split(",");
+        boolean heap = args.length > 2 && args[2].equals("heap");
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         WorkerPool pool = new WorkerPool(1); // one thread: every chunk runs on this thread
         for (String shape : shapes) {
@@ -57,6 +61,11 @@ public final class MatvecBandwidth {
                     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                         seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes, arena);
                     }
+                    if (heap) { // as WeightPlacement places a loaded model's Q8_0 / Q4_0 matrices
+                        byte[] a = new byte[Math.toIntExact(bytes)];
+                        MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, a, 0, a.length);
+                        seg = MemorySegment.ofArray(a);
+                    }
                     // Warm-up until C2 has compiled the kernel, then timed calls.
                     long warmEnd = System.nanoTime() + 3_000_000_000L;
                     while (System.nanoTime() < warmEnd) QuantMatmul.matmul(pool, x, 0, 1, in, t, seg, 0, out, y, 0);
@@ -69,7 +78,7 @@ public final class MatvecBandwidth {
                     }
                     Arrays.sort(s);
                     double med = s[reps / 2];
-                    System.out.printf(Locale.ROOT, "%-5s %5d x %5d  %7.1f MB  %8.1f us  %6.1f GB/s  (best %.1f)%n", name, out, in,
+                    System.out.printf(Locale.ROOT, "%-5s %-6s %5d x %5d  %7.1f MB  %8.1f us  %6.1f GB/s  (best %.1f)%n", name, heap ? "heap" : "mapped", out, in,
                             bytes / 1e6, med * 1e6, bytes / med / 1e9, bytes / s[0] / 1e9);
                 } finally {
                     Files.deleteIfExists(file);
