@@ -7,6 +7,7 @@ import dev.moxing.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -59,47 +60,49 @@ public final class WeightPlacement {
         // were each copied out of the young generation once (stories110M Q8_0: ten young
         // collections, 0.5 s of a 0.8 s load).
         Map<Storage.Segment, long[]> slots = new IdentityHashMap<>(); // storage -> {array, byte offset}
+        Set<String> moving = new HashSet<>();
         List<Long> arrayBytes = new ArrayList<>();
         long used = ARRAY_BYTES; // the first tensor opens an array
         for (var e : weights.entrySet()) {
             Tensor t = e.getValue();
             if (keepMapped.contains(e.getKey()) || !(t.storage() instanceof Storage.Segment s) || !HEAP_TYPES.contains(s.dtype())
-                    || s.segment().heapBase().isPresent() || !t.isContiguous() || slots.containsKey(s)) {
+                    || s.segment().heapBase().isPresent() || !t.isContiguous()) {
                 continue;
             }
-            long n = s.segment().byteSize();
-            if (n > budget || n > ARRAY_BYTES) continue;
-            if (used + n > ARRAY_BYTES) {
-                arrayBytes.add(0L);
-                used = 0;
+            if (!slots.containsKey(s)) { // views of one stored tensor (GPT-2's q|k|v) share its slot
+                long n = s.segment().byteSize();
+                if (n > budget || n > ARRAY_BYTES) continue;
+                if (used + n > ARRAY_BYTES) {
+                    arrayBytes.add(0L);
+                    used = 0;
+                }
+                slots.put(s, new long[] {arrayBytes.size() - 1, used});
+                used = (used + n + 63) & ~63L;
+                arrayBytes.set(arrayBytes.size() - 1, used);
+                budget -= n;
             }
-            slots.put(s, new long[] {arrayBytes.size() - 1, used});
-            used = (used + n + 63) & ~63L;
-            arrayBytes.set(arrayBytes.size() - 1, used);
-            budget -= n;
+            moving.add(e.getKey());
         }
         MemorySegment[] arrays = new MemorySegment[arrayBytes.size()];
         for (int a = 0; a < arrays.length; a++) arrays[a] = MemorySegment.ofArray(new byte[Math.toIntExact(arrayBytes.get(a))]);
-        Map<String, Tensor> out = new LinkedHashMap<>();
         Map<Storage.Segment, MemorySegment> copies = new IdentityHashMap<>();
+        for (var e : slots.entrySet()) {
+            MemorySegment src = e.getKey().segment();
+            MemorySegment heap = arrays[(int) e.getValue()[0]].asSlice(e.getValue()[1], src.byteSize());
+            heap.copyFrom(src);
+            if (src.isMapped()) src.unload(); // read once: let the kernel drop these pages
+            copies.put(e.getKey(), heap);
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
         for (var e : weights.entrySet()) {
             Tensor t = e.getValue();
-            long[] slot = t.storage() instanceof Storage.Segment s && !keepMapped.contains(e.getKey()) && t.isContiguous()
-                    ? slots.get(s) : null;
-            if (slot == null) {
+            if (!moving.contains(e.getKey())) {
                 out.put(e.getKey(), t);
                 continue;
             }
             Storage.Segment s = (Storage.Segment) t.storage();
-            MemorySegment heap = copies.get(s);
-            if (heap == null) {
-                heap = arrays[(int) slot[0]].asSlice(slot[1], s.segment().byteSize());
-                heap.copyFrom(s.segment());
-                if (s.segment().isMapped()) s.segment().unload(); // read once: let the kernel drop these pages
-                copies.put(s, heap);
-            }
             DType d = s.dtype();
-            MemorySegment view = heap.asSlice(d.bytesFor(t.offset()), d.bytesFor(t.numel()));
+            MemorySegment view = copies.get(s).asSlice(d.bytesFor(t.offset()), d.bytesFor(t.numel()));
             out.put(e.getKey(), Tensor.fromSegment(view, d, t.shape()));
         }
         return out;
