@@ -94,6 +94,28 @@ public abstract class Module {
         else throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter or buffer '" + name + "'");
     }
 
+    /**
+     * Swaps the tensor behind a parameter or buffer, named as in {@link #stateDict()}, for one of
+     * the same shape and dtype, and returns the one it replaced: the same values stored elsewhere,
+     * e.g. weights moved from a file mapping to the heap. Not while a forward pass of this module
+     * runs: the swap is not synchronised with the kernels that read the weight.
+     */
+    public Tensor replaceWeight(String name, Tensor value) {
+        Tensor old = parameters.containsKey(name) ? parameters.get(name) : buffers.get(name);
+        if (old == null) {
+            int dot = name.indexOf('.');
+            Module m = dot < 0 ? null : children.get(name.substring(0, dot));
+            if (m == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter or buffer '" + name + "'");
+            return m.replaceWeight(name.substring(dot + 1), value);
+        }
+        if (!Shape.same(old.shape(), value.shape()) || old.dtype() != value.dtype()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": '" + name + "' is " + old.dtype() + " "
+                    + Shape.str(old.shape()) + ", the replacement " + value.dtype() + " " + Shape.str(value.shape()));
+        }
+        replace(name, value);
+        return old;
+    }
+
     /** The direct submodules, in registration order. */
     public Map<String, Module> children() {
         return Collections.unmodifiableMap(children);

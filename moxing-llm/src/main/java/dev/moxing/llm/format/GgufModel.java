@@ -102,14 +102,16 @@ public final class GgufModel {
     public static Transformer load(GgufFile f, int context) throws IOException {
         TransformerConfig c = config(f, context);
         Map<String, Tensor> w = c.positions() == TransformerConfig.Positions.LEARNED ? gpt2Weights(f, c) : llamaWeights(f, c);
-        // Q8_0 / Q4_0 matrices onto the heap (faster decode kernels); an untied embedding table
-        // is only looked up, so it stays in the mapping.
-        w = WeightPlacement.place(w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
+        Transformer model;
         try {
-            return new Transformer(c, w);
+            model = new Transformer(c, w);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path(), e.getMessage());
         }
+        // Q8_0 / Q4_0 matrices onto the heap (faster decode kernels), in the background; an
+        // untied embedding table is only looked up, so it stays in the mapping.
+        WeightPlacement.moveToHeap(model, w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
+        return model;
     }
 
     /**

@@ -1,110 +1,136 @@
 package dev.moxing.llm.format;
 
+import dev.moxing.llm.model.Transformer;
+import dev.moxing.llm.model.WeightHandover;
 import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Where a loaded model's matrices live: Q8_0 and Q4_0 matrices are copied from the file mapping
- * into heap byte arrays (block layout unchanged), everything else stays mapped.
+ * into heap byte arrays (block layout unchanged), in the background; everything else stays mapped.
  *
  * <p>Why: token generation reads every weight once per token, and the decode kernels run about
  * 1.2× (Q4_0) to 1.3× (Q8_0) faster over a {@code byte[]} than over a memory segment (see
  * HeapQuantDot in moxing-core). F32 and F16 decoding is bound by memory bandwidth, not by the
  * kernel's instructions, so those stay mapped and are never copied.
  *
- * <p>What it costs: heap room, and time at load: the copy itself is quick (117 MB in 0.08 s), but
- * the fresh heap pages must be faulted in, which on this project's virtual machines runs at
- * ~270 MB/s (stories110M Q8_0 ready in 0.7 s instead of 0.25 s; a 1 GB Q4_0 model would take
- * ~4 s here; {@code -Dmoxing.weights=mapped} when start-up time matters more). The copied
- * range of the mapping is released ({@link MemorySegment#unload()}), so resident memory stays
- * about one copy of the file. Matrices are copied only while they fit in 60 % of the maximum
- * heap; the rest stay mapped (same results, slower kernels). A separate token-embedding table is only looked up a row at a time,
- * so it stays mapped.
+ * <p>Why in the background: the copy itself is quick (117 MB in 0.08 s), but fresh heap pages must
+ * be faulted in, which on this project's virtual machines runs at ~330 MB/s (a 1 GB array: 3.1 s
+ * to allocate, 0.05 s the second time). Copied up front, stories110M Q8_0 was ready in 0.7 s
+ * instead of 0.25 s and a 1 GB model would have taken ~4 s. So the model is built over the
+ * mapping and is ready at once; a daemon thread copies one matrix after another and hands each to
+ * the model ({@link WeightHandover}), which swaps it in between two forward passes. The kernels
+ * give the same bits over either storage, so only the speed changes while it runs. The copied
+ * range of the mapping is released ({@link MemorySegment#unload()}) at the swap, and the arrays
+ * are filled one after another, so resident memory stays about one copy of the file plus one
+ * array. Matrices are copied only while they fit in 60 % of the maximum heap; the rest stay
+ * mapped (same results, slower kernels). A separate token-embedding table is only looked up a row
+ * at a time, so it stays mapped. {@code -Dmoxing.weights=mapped} copies nothing.
  */
 public final class WeightPlacement {
     /** System property: {@code heap} (default) or {@code mapped}. */
     public static final String PROPERTY = "moxing.weights";
     private static final Set<DType> HEAP_TYPES = Set.of(DType.Q8_0, DType.Q4_0);
-    /** Bytes per heap array at most (a Java array holds up to 2^31 - 1). */
-    private static final long ARRAY_BYTES = 1L << 30;
+    /**
+     * Bytes per heap array: matrices are packed into arrays of this size (a larger matrix gets one
+     * of its own, up to the 2^31 - 1 of a Java array). Not one array per matrix: the collector
+     * allocates an array larger than its young generation directly in the old one, while
+     * matrix-sized arrays were each copied out of the young generation once (stories110M Q8_0: ten
+     * young collections, 0.5 s). Not one array for everything: the pages of an array are all
+     * touched when it is allocated, before the mapping's pages it replaces are released.
+     */
+    private static final long CHUNK_BYTES = 64L << 20;
 
     private WeightPlacement() {}
 
+    /** Where one stored tensor goes: array {@code array}, from byte {@code offset}, and the entries that view it. */
+    private record Slot(Storage.Segment source, int array, long offset, List<String> names) {}
+
     /**
-     * The weights with Q8_0 / Q4_0 matrices moved to the heap, as far as the budget allows; views
-     * sharing one stored tensor (GPT-2's fused q|k|v) share one copy. {@code keepMapped} names
-     * entries to leave where they are.
+     * Starts moving {@code model}'s Q8_0 / Q4_0 matrices to the heap in the background, as far as
+     * the budget allows. {@code weights} are the entries the model was built from (views sharing
+     * one stored tensor, GPT-2's fused q|k|v, share one copy); {@code keepMapped} names entries to
+     * leave where they are. Returns at once; {@link Transformer#settleWeights()} waits for the copy.
      */
-    public static Map<String, Tensor> place(Map<String, Tensor> weights, Set<String> keepMapped) {
+    public static void moveToHeap(Transformer model, Map<String, Tensor> weights, Set<String> keepMapped) {
         String mode = System.getProperty(PROPERTY, "heap");
-        if (mode.equals("mapped")) return weights;
+        if (mode.equals("mapped")) return;
         if (!mode.equals("heap")) {
             throw new IllegalArgumentException("-D" + PROPERTY + ": expected heap or mapped, got '" + mode + "'");
         }
         Runtime rt = Runtime.getRuntime();
         long budget = (long) (0.6 * rt.maxMemory()) - (rt.totalMemory() - rt.freeMemory());
-        // Which stored tensors move, and where: packed 64-byte aligned into arrays of up to
-        // ARRAY_BYTES. A few large arrays, not one per tensor: the collector allocates arrays
-        // larger than its young generation directly in the old one, while tensor-sized arrays
-        // were each copied out of the young generation once (stories110M Q8_0: ten young
-        // collections, 0.5 s of a 0.8 s load).
-        Map<Storage.Segment, long[]> slots = new IdentityHashMap<>(); // storage -> {array, byte offset}
-        Set<String> moving = new HashSet<>();
+        Map<Storage.Segment, Slot> slots = new IdentityHashMap<>();
+        List<Slot> order = new ArrayList<>(); // array by array: the copy allocates each once
         List<Long> arrayBytes = new ArrayList<>();
-        long used = ARRAY_BYTES; // the first tensor opens an array
+        long used = CHUNK_BYTES; // the first tensor opens an array
         for (var e : weights.entrySet()) {
             Tensor t = e.getValue();
             if (keepMapped.contains(e.getKey()) || !(t.storage() instanceof Storage.Segment s) || !HEAP_TYPES.contains(s.dtype())
                     || s.segment().heapBase().isPresent() || !t.isContiguous()) {
                 continue;
             }
-            if (!slots.containsKey(s)) { // views of one stored tensor (GPT-2's q|k|v) share its slot
+            Slot slot = slots.get(s);
+            if (slot == null) {
                 long n = s.segment().byteSize();
-                if (n > budget || n > ARRAY_BYTES) continue;
-                if (used + n > ARRAY_BYTES) {
+                if (n > budget || n > Integer.MAX_VALUE - 64) continue;
+                if (used > 0 && used + n > CHUNK_BYTES) {
                     arrayBytes.add(0L);
                     used = 0;
                 }
-                slots.put(s, new long[] {arrayBytes.size() - 1, used});
-                used = (used + n + 63) & ~63L;
+                slot = new Slot(s, arrayBytes.size() - 1, used, new ArrayList<>());
+                slots.put(s, slot);
+                order.add(slot);
+                used = (used + n + 63) & ~63L; // 64-byte aligned slots (relative to the array)
                 arrayBytes.set(arrayBytes.size() - 1, used);
                 budget -= n;
             }
-            moving.add(e.getKey());
+            slot.names().add(e.getKey());
         }
-        MemorySegment[] arrays = new MemorySegment[arrayBytes.size()];
-        for (int a = 0; a < arrays.length; a++) arrays[a] = MemorySegment.ofArray(new byte[Math.toIntExact(arrayBytes.get(a))]);
-        Map<Storage.Segment, MemorySegment> copies = new IdentityHashMap<>();
-        for (var e : slots.entrySet()) {
-            MemorySegment src = e.getKey().segment();
-            MemorySegment heap = arrays[(int) e.getValue()[0]].asSlice(e.getValue()[1], src.byteSize());
-            heap.copyFrom(src);
-            if (src.isMapped()) src.unload(); // read once: let the kernel drop these pages
-            copies.put(e.getKey(), heap);
-        }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (var e : weights.entrySet()) {
-            Tensor t = e.getValue();
-            if (!moving.contains(e.getKey())) {
-                out.put(e.getKey(), t);
-                continue;
+        if (slots.isEmpty()) return;
+        Map<String, Tensor> views = weights;
+        WeightHandover handover = new WeightHandover();
+        model.handOver(handover);
+        Thread.ofPlatform().daemon().name("moxing-weight-copy")
+                .start(() -> copy(order, arrayBytes, views, handover));
+    }
+
+    /**
+     * The background copy: one array after another, each matrix handed over as soon as it is in.
+     * A failure (an array the heap cannot hold after all) stops it; the rest stay mapped.
+     */
+    private static void copy(List<Slot> slots, List<Long> arrayBytes, Map<String, Tensor> weights, WeightHandover handover) {
+        try {
+            MemorySegment array = null;
+            int current = -1;
+            for (Slot slot : slots) {
+                if (slot.array() != current) {
+                    current = slot.array();
+                    array = MemorySegment.ofArray(new byte[Math.toIntExact(arrayBytes.get(current))]);
+                }
+                MemorySegment src = slot.source().segment();
+                MemorySegment heap = array.asSlice(slot.offset(), src.byteSize());
+                heap.copyFrom(src);
+                for (String name : slot.names()) {
+                    Tensor t = weights.get(name);
+                    DType d = slot.source().dtype();
+                    MemorySegment view = heap.asSlice(d.bytesFor(t.offset()), d.bytesFor(t.numel()));
+                    handover.offer(name, Tensor.fromSegment(view, d, t.shape()));
+                }
             }
-            Storage.Segment s = (Storage.Segment) t.storage();
-            DType d = s.dtype();
-            MemorySegment view = copies.get(s).asSlice(d.bytesFor(t.offset()), d.bytesFor(t.numel()));
-            out.put(e.getKey(), Tensor.fromSegment(view, d, t.shape()));
+        } catch (OutOfMemoryError | RuntimeException e) {
+            System.getLogger(WeightPlacement.class.getName()).log(System.Logger.Level.WARNING,
+                    "moxing: copying Q8_0/Q4_0 weights to the heap stopped (" + e + "); the rest stay memory-mapped");
+        } finally {
+            handover.finish();
         }
-        return out;
     }
 }

@@ -34,6 +34,8 @@ public final class Transformer extends Module {
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final Module finalNorm;
     private final Linear head;
+    /** Weights being moved in the background, swapped in at the start of each forward pass until all are. */
+    private volatile WeightHandover handover;
 
     /** A fresh model with GPT-2 initialisation, for training from scratch. */
     public Transformer(TransformerConfig c, Rng rng) {
@@ -122,6 +124,32 @@ public final class Transformer extends Module {
         return config;
     }
 
+    /**
+     * Weights equal to this model's, arriving from a background thread (see {@link WeightHandover}):
+     * each forward pass first swaps in those that are ready. One handover at a time.
+     */
+    public void handOver(WeightHandover h) {
+        if (handover != null) throw new IllegalStateException("Transformer: a weight handover is already in progress");
+        handover = h;
+    }
+
+    /**
+     * Waits for a weight handover in progress, if any, and swaps in everything it brought; false
+     * when there was none.
+     */
+    public boolean settleWeights() {
+        WeightHandover h = handover;
+        if (h == null) return false;
+        h.awaitFinished();
+        takeHandedOverWeights();
+        return true;
+    }
+
+    private void takeHandedOverWeights() {
+        WeightHandover h = handover;
+        if (h != null && h.swapInto(this)) handover = null;
+    }
+
     /** ids (B, T) → logits (B, T, V). */
     @Override
     public Tensor forward(Tensor ids) {
@@ -145,6 +173,7 @@ public final class Transformer extends Module {
         if (ids.dim() != 2) {
             throw new IllegalArgumentException("Transformer: expects token ids (B, T), got " + Shape.str(ids.shape()));
         }
+        takeHandedOverWeights();
         int t = ids.size(1);
         int start = cache == null ? 0 : cache.length();
         if (start + t > config.contextLength()) {
@@ -173,6 +202,7 @@ public final class Transformer extends Module {
         if (ids.dim() != 2) {
             throw new IllegalArgumentException("Transformer: expects token ids (B, T), got " + Shape.str(ids.shape()));
         }
+        takeHandedOverWeights();
         int t = ids.size(1);
         if (t > config.contextLength()) {
             throw new IllegalArgumentException("Transformer: " + t + " positions exceed the context length "

@@ -230,6 +230,22 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void replaceWeightSwapsByDottedNameAndChecksShapeAndDtype() {
+        Linear inner = new Linear(4, 4, true, new Rng(14));
+        Residual res = new Residual(inner);
+        Tensor x = Tensor.randn(new Rng(15), 2, 4);
+        Tensor w = Tensor.randn(new Rng(16), 4, 4);
+        Tensor old = res.replaceWeight("fn.weight", w);
+        assertThat(old.shape()).containsExactly(4, 4);
+        assertThat(inner.weight().toFloatArray()).containsExactly(w.toFloatArray());
+        assertThat(res.forward(x).toFloatArray()).containsExactly(x.add(Linear.apply(x, w, inner.bias())).toFloatArray());
+        assertThatThrownBy(() -> res.replaceWeight("fn.weight", Tensor.zeros(4, 3)))
+                .hasMessageContaining("'weight'").hasMessageContaining("(4, 4)").hasMessageContaining("(4, 3)");
+        assertThatThrownBy(() -> res.replaceWeight("fn.scale", w)).hasMessageContaining("no parameter or buffer 'scale'");
+        assertThatThrownBy(() -> res.replaceWeight("other.weight", w)).hasMessageContaining("no parameter or buffer 'other.weight'");
+    }
+
+    @Test
     void flattenAndGlobalPoolKeepTheBatchDim() {
         Tensor x = Tensor.randn(new Rng(14), 2, 3, 4, 5);
         assertThat(new Flatten().forward(x).shape()).containsExactly(2, 60);
