@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
         description = {"Write a model as a GGUF file that llama.cpp and Moxing load, quantizing its matrices.",
                 "IN: a llama2.c .bin (tokenizer.bin or tok<vocab>.bin beside it), a Hugging Face or Moxing model directory "
                         + "(Llama family → GGUF llama/qwen2; GPT-2 style, e.g. from moxing train gpt → GGUF gpt2), "
-                        + "a GGUF file (re-quantized), or random:stories15M / random:stories110M "
+                        + "a GGUF file (re-quantized), or random:stories15M / random:stories110M / random:tinyllama-1.1B "
                         + "(random weights, for benchmarks; needs --vocab).",
                 "Types follow llama.cpp's llama-quantize: norms, biases and learned positions stay F32; in quantized files (bar q8_0) the output "
                         + "matrix is Q6_K; q4_k_m/q5_k_m give Q6_K to attn_v and ffn_down in some layers; matrices whose rows are "

@@ -20,7 +20,12 @@ public record RandomLlama(String name, int width, int hidden, int layers, int he
     public static final RandomLlama STORIES15M = new RandomLlama("stories15M", 288, 768, 6, 6, 6, 32000, 256);
     /** llama2.c's stories110M shape. */
     public static final RandomLlama STORIES110M = new RandomLlama("stories110M", 768, 2048, 12, 12, 12, 32000, 1024);
-    private static final List<RandomLlama> KNOWN = List.of(STORIES15M, STORIES110M);
+    /**
+     * TinyLlama 1.1B's shape (grouped-query attention, 4 KV heads): a file of about 1 GB at Q8_0,
+     * for the load-time and large-model benchmarks.
+     */
+    public static final RandomLlama TINYLLAMA = new RandomLlama("tinyllama-1.1B", 2048, 5632, 22, 32, 4, 32000, 2048);
+    private static final List<RandomLlama> KNOWN = List.of(STORIES15M, STORIES110M, TINYLLAMA);
     private static final float STD = 0.02f;
 
     /** The shape called {@code name}; throws listing the known ones. */

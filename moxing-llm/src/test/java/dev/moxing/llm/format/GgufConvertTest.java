@@ -269,7 +269,15 @@ class GgufConvertTest {
         assertThatThrownBy(() -> GgufConvert.convert("random:stories15M", tmp.resolve("nv.gguf"), GgufConvert.Options.of(GgmlType.F32)))
                 .hasMessageContaining("--vocab");
         assertThatThrownBy(() -> GgufConvert.convert("random:stories1B", tmp.resolve("nv.gguf"), options))
-                .hasMessageContaining("random:stories1B").hasMessageContaining("random:stories15M");
+                .hasMessageContaining("random:stories1B").hasMessageContaining("random:stories15M")
+                .hasMessageContaining("random:tinyllama-1.1B");
+        // TinyLlama 1.1B's published shape: 1,100,048,384 parameters, grouped-query attention.
+        var tiny = RandomLlama.named("tinyllama-1.1B").config();
+        long params = (long) tiny.vocabSize() * tiny.width() * 2 + tiny.width()
+                + (long) tiny.layers() * (2L * tiny.width() * tiny.width() + 2L * tiny.width() * tiny.kvHeads() * tiny.headDim()
+                        + 3L * tiny.width() * tiny.hidden() + 2L * tiny.width());
+        assertThat(params).isEqualTo(1_100_048_384L);
+        assertThat(tiny.kvHeads()).isEqualTo(4);
     }
 
     /** Memory-mapped F16 weights (Hugging Face half-precision files) are decoded a chunk of rows at a time. */
