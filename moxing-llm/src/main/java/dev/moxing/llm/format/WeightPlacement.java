@@ -29,8 +29,8 @@ import java.util.Set;
  * mapping and is ready at once; a daemon thread copies one matrix after another and hands each to
  * the model ({@link WeightHandover}), which swaps it in between two forward passes. The kernels
  * give the same bits over either storage, so only the speed changes while it runs. The copied
- * range of the mapping is released ({@link MemorySegment#unload()}) at the swap, and the arrays
- * are filled one after another, so resident memory stays about one copy of the file plus one
+ * range of the mapping is released ({@link MemorySegment#unload()}) after the copy and again at
+ * the swap, and the arrays are filled one after another, so resident memory stays about one copy of the file plus one
  * array. Matrices are copied only while they fit in 60 % of the maximum heap; the rest stay
  * mapped (same results, slower kernels). A separate token-embedding table is only looked up a row
  * at a time, so it stays mapped. {@code -Dmoxing.weights=mapped} copies nothing.
@@ -119,6 +119,11 @@ public final class WeightPlacement {
                 MemorySegment src = slot.source().segment();
                 MemorySegment heap = array.asSlice(slot.offset(), src.byteSize());
                 heap.copyFrom(src);
+                // Read once: let the kernel drop these pages now rather than at the swap, so that a
+                // caller waiting for the whole copy (settleWeights) never holds the file twice. A
+                // forward pass still reading the mapping until the swap faults them back from the
+                // page cache.
+                if (src.isMapped()) src.unload();
                 for (String name : slot.names()) {
                     Tensor t = weights.get(name);
                     DType d = slot.source().dtype();

@@ -34,7 +34,10 @@ public final class Transformer extends Module {
     private final List<TransformerBlock> blocks = new ArrayList<>();
     private final Module finalNorm;
     private final Linear head;
-    /** Weights being moved in the background, swapped in at the start of each forward pass until all are. */
+    /**
+     * Weights being moved in the background, swapped in before each block of a forward pass (no
+     * kernel reads a weight then) until all are.
+     */
     private volatile WeightHandover handover;
 
     /** A fresh model with GPT-2 initialisation, for training from scratch. */
@@ -126,7 +129,7 @@ public final class Transformer extends Module {
 
     /**
      * Weights equal to this model's, arriving from a background thread (see {@link WeightHandover}):
-     * each forward pass first swaps in those that are ready. One handover at a time.
+     * a forward pass swaps in those that are ready before each block. One handover at a time.
      */
     public void handOver(WeightHandover h) {
         if (handover != null) throw new IllegalStateException("Transformer: a weight handover is already in progress");
@@ -187,7 +190,11 @@ public final class Transformer extends Module {
             x = x.add(positions.forward(Tensor.ofInts(pos, t)));                   // + (T, C)
         }
         x = drop.forward(x);
-        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forward(x, cache, i, start);
+        for (int i = 0; i < blocks.size(); i++) {
+            takeHandedOverWeights(); // between blocks too: a copied block is read from its copy at once
+            x = blocks.get(i).forward(x, cache, i, start);
+        }
+        takeHandedOverWeights();
         if (cache != null) cache.advance(t);
         if (lastOnly && t > 1) x = x.narrow(1, t - 1, 1);                          // (B, 1, C)
         x = finalNorm.forward(x);
@@ -215,7 +222,10 @@ public final class Transformer extends Module {
             x = x.add(positions.forward(Tensor.ofInts(pos, t)));
         }
         x = drop.forward(x);
-        for (int i = 0; i < blocks.size(); i++) x = blocks.get(i).forward(x, null, i, 0);
+        for (int i = 0; i < blocks.size(); i++) {
+            takeHandedOverWeights();
+            x = blocks.get(i).forward(x, null, i, 0);
+        }
         return finalNorm.forward(x);
     }
 
