@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  *   dev.moxing.bench.MatvecBandwidth [types, default F32,F16,Q8_0,Q4_0] [shapes out x in, default 32000x768,4096x4096] [heap]</pre>
  *
  * With {@code heap}, the mapped bytes are then copied into a {@code byte[]} (what a loaded model's
- * Q8_0 / Q4_0 matrices become, see WeightPlacement in moxing-llm).
+ * quantized matrices become, see WeightPlacement in moxing-llm).
  *
  * bench/matvec.py times numpy's (OpenBLAS) float32 W @ x on the same shapes, the peer.
  */
@@ -61,7 +61,7 @@ public final class MatvecBandwidth {
                     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                         seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes, arena);
                     }
-                    if (heap) { // as WeightPlacement places a loaded model's Q8_0 / Q4_0 matrices
+                    if (heap) { // as WeightPlacement places a loaded model's quantized matrices
                         byte[] a = new byte[Math.toIntExact(bytes)];
                         MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, a, 0, a.length);
                         seg = MemorySegment.ofArray(a);

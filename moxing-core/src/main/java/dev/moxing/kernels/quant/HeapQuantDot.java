@@ -16,7 +16,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The decode matvec ({@code y = x · Wᵀ}, one row of x) for Q8_0 and Q4_0 blocks held in a Java
+ * The decode matvec ({@code y = x · Wᵀ}, one row of x) for Q8_0, Q4_0, Q4_K and Q6_K blocks held in a Java
  * byte array (a model loaded onto the heap, see {@code WeightPlacement} in moxing-llm), in the
  * ggml block layout unchanged.
  *
@@ -33,11 +33,14 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class HeapQuantDot {
     private static final VarHandle F16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private HeapQuantDot() {}
 
     static boolean supports(DType t) {
-        return VectorDequant.VECTOR && (t == DType.Q8_0 || t == DType.Q4_0);
+        return VectorDequant.VECTOR && (t == DType.Q8_0 || t == DType.Q4_0)
+                || KQuantDot.SUPPORTED && (t == DType.Q4_K || t == DType.Q6_K);
     }
 
     /**
@@ -47,6 +50,10 @@ final class HeapQuantDot {
     static void matvec(WorkerPool pool, float[] x, int xOffset, int in, DType t, byte[] w, int base, int out, float[] y,
             int yOffset, int grain) {
         int rowBytes = Math.toIntExact(t.bytesFor(in));
+        if (t == DType.Q4_K || t == DType.Q6_K) {
+            kQuants(pool, x, xOffset, in, t, w, base, rowBytes, out, y, yOffset, grain);
+            return;
+        }
         int blocks = in / 32;
         float[] m = t == DType.Q4_0 ? QuantMatmul.q4Offsets(x, xOffset, in) : null;
         pool.parallelFor(0, out, grain, (from, to) -> {
@@ -134,5 +141,103 @@ final class HeapQuantDot {
         a1.intoArray(lanes, L);
         y[yo] = QuantMatmul.lanesSum(lanes, 0);
         if (ys != 0) y[yo + ys] = QuantMatmul.lanesSum(lanes, L);
+    }
+
+    /** QuantMatmul's Q4_K / Q6_K path over an array: one row at a time, rows in the same order. */
+    private static void kQuants(WorkerPool pool, float[] x, int xOffset, int in, DType t, byte[] w, int base, int rowBytes,
+            int out, float[] y, int yOffset, int grain) {
+        float[] xsum = t == DType.Q4_K ? new float[in / 32] : null; // read-only, shared by all threads
+        if (xsum != null) KQuantDot.blockSums32(x, xOffset, in, xsum);
+        int blocks = in / 256;
+        pool.parallelFor(0, out, grain, (from, to) -> {
+            float[] lanes = new float[L];
+            int q = (to - from) / 4;
+            for (int k = 0; k < to - from; k++) {
+                int o = k < 4 * q ? from + (k & 3) * q + (k >> 2) : from + k;
+                int p = base + o * rowBytes;
+                y[yOffset + o] = xsum != null ? q4k(x, xOffset, xsum, w, p, blocks, lanes) : q6k(x, xOffset, w, p, blocks, lanes);
+            }
+        });
+    }
+
+    /** KQuantDot.q4k over an array (see there for the block layout and the scale unpacking). */
+    private static float q4k(float[] x, int xo, float[] xsum, byte[] w, int o, int blocks, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        float mins = 0f;
+        for (int blk = 0; blk < blocks; blk++, o += 144, xo += 256) {
+            int dd = (int) I32.get(w, o);
+            float d = Float.float16ToFloat((short) dd), dmin = Float.float16ToFloat((short) (dd >>> 16));
+            long lo = (long) I64.get(w, o + 4);
+            int hi = (int) I32.get(w, o + 12);
+            for (int g = 0; g < 4; g++) {
+                int qs = o + 16 + 32 * g;
+                int xb = xo + 64 * g;
+                FloatVector vlo = FloatVector.zero(F), vhi = vlo;
+                for (int p = 0; p < 32; p += 16) {
+                    IntVector q = (IntVector) ByteVector.fromArray(B, w, qs + p).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    vlo = ((FloatVector) q.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + p), vlo);
+                    vhi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                            .fma(FloatVector.fromArray(F, x, xb + 32 + p), vhi);
+                }
+                int j0 = 2 * g, j1 = j0 + 1;
+                int sc0, sc1, m0, m1;
+                if (g < 2) {
+                    sc0 = (int) (lo >>> (8 * j0)) & 63;
+                    sc1 = (int) (lo >>> (8 * j1)) & 63;
+                    m0 = (int) (lo >>> (8 * (j0 + 4))) & 63;
+                    m1 = (int) (lo >>> (8 * (j1 + 4))) & 63;
+                } else {
+                    int b0 = hi >>> (8 * (j0 - 4)), b1 = hi >>> (8 * (j1 - 4));
+                    int u0 = (int) (lo >>> (8 * (j0 - 4))), u1 = (int) (lo >>> (8 * (j1 - 4)));
+                    int v0 = (int) (lo >>> (8 * j0)), v1 = (int) (lo >>> (8 * j1));
+                    sc0 = (b0 & 0xF) | ((u0 >>> 6) & 3) << 4;
+                    sc1 = (b1 & 0xF) | ((u1 >>> 6) & 3) << 4;
+                    m0 = ((b0 >>> 4) & 0xF) | ((v0 >>> 6) & 3) << 4;
+                    m1 = ((b1 >>> 4) & 0xF) | ((v1 >>> 6) & 3) << 4;
+                }
+                acc0 = vlo.fma(FloatVector.broadcast(F, d * sc0), acc0);
+                acc1 = vhi.fma(FloatVector.broadcast(F, d * sc1), acc1);
+                int j = blk * 8 + j0;
+                mins = Math.fma(dmin * m0, xsum[j], mins);
+                mins = Math.fma(dmin * m1, xsum[j + 1], mins);
+            }
+        }
+        acc0.add(acc1).intoArray(lanes, 0);
+        return QuantMatmul.lanesSum(lanes, 0) - mins;
+    }
+
+    /** KQuantDot.q6k over an array (see there for the block layout). */
+    private static float q6k(float[] x, int xo, byte[] w, int o, int blocks, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        for (int blk = 0; blk < blocks; blk++, o += 210, xo += 256) {
+            float d = f16(w, o + 208);
+            for (int h = 0; h < 2; h++) {
+                int ql = o + 64 * h, qh = o + 128 + 32 * h;
+                long sc = (long) I64.get(w, o + 192 + 8 * h);
+                int xb = xo + 128 * h;
+                for (int p = 0; p < 32; p += 16) {
+                    IntVector a = (IntVector) ByteVector.fromArray(B, w, ql + p).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector b = (IntVector) ByteVector.fromArray(B, w, ql + 32 + p).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector hb = (IntVector) ByteVector.fromArray(B, w, qh + p).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    int s = p / 16;
+                    FloatVector q0 = (FloatVector) a.and(0xF).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                            .convertShape(VectorOperators.I2F, F, 0);
+                    FloatVector q1 = (FloatVector) b.and(0xF).or(hb.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                            .convertShape(VectorOperators.I2F, F, 0);
+                    FloatVector q2 = (FloatVector) a.lanewise(VectorOperators.LSHR, 4)
+                            .or(hb.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                            .convertShape(VectorOperators.I2F, F, 0);
+                    FloatVector q3 = (FloatVector) b.lanewise(VectorOperators.LSHR, 4)
+                            .or(hb.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                            .convertShape(VectorOperators.I2F, F, 0);
+                    acc0 = q0.mul(FloatVector.fromArray(F, x, xb + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * s))), acc0);
+                    acc1 = q1.mul(FloatVector.fromArray(F, x, xb + 32 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (2 + s)))), acc1);
+                    acc0 = q2.mul(FloatVector.fromArray(F, x, xb + 64 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (4 + s)))), acc0);
+                    acc1 = q3.mul(FloatVector.fromArray(F, x, xb + 96 + p)).fma(FloatVector.broadcast(F, d * (byte) (sc >>> (8 * (6 + s)))), acc1);
+                }
+            }
+        }
+        acc0.add(acc1).intoArray(lanes, 0);
+        return QuantMatmul.lanesSum(lanes, 0);
     }
 }

@@ -77,6 +77,15 @@ public final class QuantMatmul {
     }
 
     /** Same as {@link #matmul(float[], int, int, int, DType, MemorySegment, long, int, float[], int)} on an explicit pool. */
+    /**
+     * Whether decoding (one row of x) has kernels over a {@code byte[]} for weights of type t:
+     * weights of such a type run faster held in a heap array (wrapped with
+     * {@link MemorySegment#ofArray(byte[])}) than in a file mapping (see HeapQuantDot).
+     */
+    public static boolean decodesFasterOnHeap(DType t) {
+        return HeapQuantDot.supports(t);
+    }
+
     public static void matmul(WorkerPool pool, float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w,
             long wByteOffset, int out, float[] y, int yOffset) {
         check(x, xOffset, rows, in, wType, w, wByteOffset, out, y, yOffset);

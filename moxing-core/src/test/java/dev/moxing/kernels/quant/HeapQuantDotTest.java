@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The decode matvec over Q8_0 / Q4_0 weights in a heap byte array ({@link HeapQuantDot}) gives
+ * The decode matvec over Q8_0 / Q4_0 / Q4_K / Q6_K weights in a heap byte array ({@link HeapQuantDot}) gives
  * the same bits as over the same bytes in a native segment (QuantMatmul's segment kernels, what a
  * memory-mapped file runs), for row counts that leave every remainder of the four-quarter split,
  * at an offset inside the array, on one and three threads. Both are checked against
@@ -24,7 +24,9 @@ class HeapQuantDotTest {
 
     @ParameterizedTest(name = "{0} in={1} out={2}")
     @CsvSource({"Q8_0, 32, 1", "Q8_0, 96, 7", "Q8_0, 288, 33", "Q8_0, 768, 301", "Q8_0, 64, 4098",
-        "Q4_0, 32, 1", "Q4_0, 96, 7", "Q4_0, 288, 33", "Q4_0, 768, 301", "Q4_0, 64, 4098"})
+        "Q4_0, 32, 1", "Q4_0, 96, 7", "Q4_0, 288, 33", "Q4_0, 768, 301", "Q4_0, 64, 4098",
+        "Q4_K, 256, 1", "Q4_K, 512, 7", "Q4_K, 768, 33", "Q4_K, 256, 301",
+        "Q6_K, 256, 1", "Q6_K, 512, 7", "Q6_K, 768, 33", "Q6_K, 256, 301"})
     void sameBitsAsTheSegmentKernels(DType t, int in, int out) {
         Random rnd = new Random(in * 31L + out);
         long offset = 3 * t.blockBytes() + 1; // an odd byte offset into the array, as a tensor slice has

@@ -108,7 +108,7 @@ public final class GgufModel {
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path(), e.getMessage());
         }
-        // Q8_0 / Q4_0 matrices onto the heap (faster decode kernels), in the background; an
+        // Quantized matrices onto the heap (faster decode kernels), in the background; an
         // untied embedding table is only looked up, so it stays in the mapping.
         WeightPlacement.moveToHeap(model, w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
         return model;
@@ -213,7 +213,7 @@ public final class GgufModel {
 
     /**
      * Matrices stay in the mapping, in their stored type (no copy: the quantized kernels read them
-     * in place; {@link WeightPlacement} then moves Q8_0 / Q4_0 ones to the heap); vectors (norm weights, biases) are copied to the heap, where they cost nothing.
+     * in place; {@link WeightPlacement} then moves quantized ones to the heap); vectors (norm weights, biases) are copied to the heap, where they cost nothing.
      */
     private static Tensor tensor(GgufFile f, String name) throws GgufFormatException {
         Tensor t = f.tensor(name);

@@ -1,5 +1,6 @@
 package dev.moxing.llm.format;
 
+import dev.moxing.kernels.quant.QuantMatmul;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.llm.model.WeightHandover;
 import dev.moxing.tensor.DType;
@@ -14,31 +15,35 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Where a loaded model's matrices live: Q8_0 and Q4_0 matrices are copied from the file mapping
- * into heap byte arrays (block layout unchanged), in the background; everything else stays mapped.
+ * Where a loaded model's matrices live: matrices of the types that have array kernels for decoding
+ * (Q8_0, Q4_0, Q4_K, Q6_K with AVX-512; {@link QuantMatmul#decodesFasterOnHeap}) are copied from
+ * the file mapping into heap byte arrays (block layout unchanged), in the background; everything
+ * else stays mapped.
  *
- * <p>Why: token generation reads every weight once per token, and the decode kernels run about
- * 1.2× (Q4_0) to 1.3× (Q8_0) faster over a {@code byte[]} than over a memory segment (see
- * HeapQuantDot in moxing-core). F32 and F16 decoding is bound by memory bandwidth, not by the
- * kernel's instructions, so those stay mapped and are never copied.
+ * <p>Why: token generation reads every weight once per token. Over a {@code byte[]} the decode
+ * kernels compile to about half the instructions they take over a memory segment (see
+ * HeapQuantDot in moxing-core): 1.1-1.3× tokens/s for stories110M Q8_0 / Q4_0 on one thread. And
+ * for a large model the file mapping itself is slow to stream on this project's virtual machines:
+ * a 1.1B-parameter model (tinyllama-1.1B shape, one thread, paired runs) decodes 3.6× faster at
+ * Q8_0 and 2.8× at Q4_K_M from the heap copy. F32 and F16 have no array kernels yet and stay
+ * mapped.
  *
  * <p>Why in the background: the copy itself is quick (117 MB in 0.08 s), but fresh heap pages must
- * be faulted in, which on this project's virtual machines runs at ~330 MB/s (a 1 GB array: 3.1 s
- * to allocate, 0.05 s the second time). Copied up front, stories110M Q8_0 was ready in 0.7 s
- * instead of 0.25 s and a 1 GB model would have taken ~4 s. So the model is built over the
- * mapping and is ready at once; a daemon thread copies one matrix after another and hands each to
- * the model ({@link WeightHandover}), which swaps it in between two forward passes. The kernels
+ * be faulted in, which on these VMs runs at ~330 MB/s (a 1 GB array: 3.1 s to allocate, 0.05 s
+ * the second time). Copied up front, stories110M Q8_0 was ready in 0.7 s instead of 0.25 s and a
+ * 1 GB model would have taken ~4 s. So the model is built over the mapping and is ready at once;
+ * a daemon thread copies one matrix after another and hands each to the model
+ * ({@link WeightHandover}), which swaps it in before the next block of a forward pass. The kernels
  * give the same bits over either storage, so only the speed changes while it runs. The copied
  * range of the mapping is released ({@link MemorySegment#unload()}) after the copy and again at
- * the swap, and the arrays are filled one after another, so resident memory stays about one copy of the file plus one
- * array. Matrices are copied only while they fit in 60 % of the maximum heap; the rest stay
- * mapped (same results, slower kernels). A separate token-embedding table is only looked up a row
- * at a time, so it stays mapped. {@code -Dmoxing.weights=mapped} copies nothing.
+ * the swap, and the arrays are filled one after another, so resident memory stays about one copy
+ * of the file plus one array. Matrices are copied only while they fit in 60 % of the maximum heap;
+ * the rest stay mapped (same results, slower). A separate token-embedding table is only looked up
+ * a row at a time, so it stays mapped. {@code -Dmoxing.weights=mapped} copies nothing.
  */
 public final class WeightPlacement {
     /** System property: {@code heap} (default) or {@code mapped}. */
     public static final String PROPERTY = "moxing.weights";
-    private static final Set<DType> HEAP_TYPES = Set.of(DType.Q8_0, DType.Q4_0);
     /**
      * Bytes per heap array: matrices are packed into arrays of this size (a larger matrix gets one
      * of its own, up to the 2^31 - 1 of a Java array). Not one array per matrix: the collector
@@ -55,7 +60,7 @@ public final class WeightPlacement {
     private record Slot(Storage.Segment source, int array, long offset, List<String> names) {}
 
     /**
-     * Starts moving {@code model}'s Q8_0 / Q4_0 matrices to the heap in the background, as far as
+     * Starts moving {@code model}'s quantized matrices to the heap in the background, as far as
      * the budget allows. {@code weights} are the entries the model was built from (views sharing
      * one stored tensor, GPT-2's fused q|k|v, share one copy); {@code keepMapped} names entries to
      * leave where they are. Returns at once; {@link Transformer#settleWeights()} waits for the copy.
@@ -74,7 +79,7 @@ public final class WeightPlacement {
         long used = CHUNK_BYTES; // the first tensor opens an array
         for (var e : weights.entrySet()) {
             Tensor t = e.getValue();
-            if (keepMapped.contains(e.getKey()) || !(t.storage() instanceof Storage.Segment s) || !HEAP_TYPES.contains(s.dtype())
+            if (keepMapped.contains(e.getKey()) || !(t.storage() instanceof Storage.Segment s) || !QuantMatmul.decodesFasterOnHeap(s.dtype())
                     || s.segment().heapBase().isPresent() || !t.isContiguous()) {
                 continue;
             }
@@ -133,7 +138,7 @@ public final class WeightPlacement {
             }
         } catch (OutOfMemoryError | RuntimeException e) {
             System.getLogger(WeightPlacement.class.getName()).log(System.Logger.Level.WARNING,
-                    "moxing: copying Q8_0/Q4_0 weights to the heap stopped (" + e + "); the rest stay memory-mapped");
+                    "moxing: copying quantized weights to the heap stopped (" + e + "); the rest stay memory-mapped");
         } finally {
             handover.finish();
         }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moxing.gguf.GgmlType;
 import dev.moxing.gguf.GgufFile;
+import dev.moxing.kernels.quant.QuantMatmul;
 import dev.moxing.llm.model.KvCache;
 import dev.moxing.llm.model.Transformer;
+import dev.moxing.llm.model.TransformerConfig;
+import dev.moxing.random.Rng;
 import dev.moxing.tensor.DType;
 import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
@@ -21,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Q8_0 / Q4_0 matrices of a loaded GGUF model move to the heap in the background, and decoding
+ * Quantized matrices (Q8_0, Q4_0, Q4_K, Q6_K) of a loaded GGUF model move to the heap in the background, and decoding
  * gives the same logits, bit for bit, while they move and after, as with every weight left in the
  * mapping ({@code -Dmoxing.weights=mapped}).
  */
@@ -63,11 +66,26 @@ class WeightPlacementTest {
         return out;
     }
 
+    /**
+     * stories260K in Q8_0 or Q4_0; for q4_k_m (Q4_K and Q6_K, rows of 256-value super-blocks) a
+     * random Llama model 256 wide, since stories260K's 64-wide rows fall back to other types.
+     */
+    private static Path file(String type) throws Exception {
+        Path file = tmp.resolve("placement-" + type + ".gguf");
+        if (type.equals("q4_k_m")) {
+            TransformerConfig c = TransformerConfig.llama(256, 32, 2, 4, 2, 256, 512, 1e-5f, 10000f, false)
+                    .withAttention(false, TransformerConfig.RotaryPairs.ADJACENT);
+            GgufExport.write(LlamaExport.of(new Transformer(c, new Rng(5)), null, "wide"), QuantRecipe.named(type), file);
+        } else {
+            GgufConvert.convert(STORIES.toString(), file, GgufConvert.Options.of(GgmlType.valueOf(type)));
+        }
+        return file;
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"Q8_0", "Q4_0"})
+    @ValueSource(strings = {"Q8_0", "Q4_0", "q4_k_m"})
     void heapWeightsDecodeToTheSameBits(String type) throws Exception {
-        Path file = tmp.resolve("stories260K-" + type + ".gguf");
-        GgufConvert.convert(STORIES.toString(), file, GgufConvert.Options.of(GgmlType.valueOf(type)));
+        Path file = file(type);
         Transformer heap = load(file, "heap"), mapped = load(file, "mapped");
         List<float[]> expected = decode(mapped);
         // While the copy runs, each forward pass swaps in what is ready: any mix decodes the same.
@@ -80,11 +98,14 @@ class WeightPlacementTest {
             Tensor t = e.getValue();
             if (!(t.storage() instanceof Storage.Segment s) || t.dim() != 2) continue;
             // an untied embedding table is only looked up a row at a time: it stays mapped
-            boolean block = (s.dtype() == DType.Q8_0 || s.dtype() == DType.Q4_0) && !(untied && e.getKey().equals("tokens.weight"));
+            boolean block = QuantMatmul.decodesFasterOnHeap(s.dtype()) && !(untied && e.getKey().equals("tokens.weight"));
             assertThat(s.segment().heapBase().isPresent()).as(e.getKey() + " (" + s.dtype() + ") on the heap").isEqualTo(block);
             if (block) moved++;
         }
         assertThat(moved).as("matrices moved to the heap").isGreaterThan(5);
+        if (type.equals("q4_k_m") && QuantMatmul.decodesFasterOnHeap(DType.Q4_K)) {
+            assertThat(heap.stateDict().get("block0.mlp.up.weight").dtype()).isEqualTo(DType.Q4_K);
+        }
         for (Tensor t : mapped.stateDict().values()) {
             if (t.storage() instanceof Storage.Segment s) assertThat(s.segment().heapBase()).isEmpty();
         }
