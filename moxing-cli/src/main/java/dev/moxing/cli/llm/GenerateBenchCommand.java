@@ -62,7 +62,7 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Transformer m = ModelFiles.load(model, Math.max(promptTokens, genTokens) + 1);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        // Quantized weights move to the heap in the background (WeightPlacement): measure the
+        // Quantized and F16 matrices move to the heap in the background (WeightPlacement): measure the
         // steady state, after they have.
         boolean moved = m.settleWeights();
         double settledSeconds = (System.nanoTime() - t0) / 1e9;
@@ -84,7 +84,7 @@ public final class GenerateBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "# model %s: %d layers, width %d, heads %d/%d, vocab %d, %,d parameters, %.1f MB weights %s%n",
                 model.getFileName(), c.layers(), c.width(), c.heads(), c.kvHeads(), c.vocabSize(), params, weightBytes / 1e6, types);
         out.printf(Locale.ROOT, "# java %s, threads %d, loaded in %.3f s%s%n", Runtime.version(), pool, loadSeconds,
-                moved ? String.format(Locale.ROOT, " (quantized weights copied to the heap in the background by %.3f s)", settledSeconds) : "");
+                moved ? String.format(Locale.ROOT, " (matrices copied to the heap in the background by %.3f s)", settledSeconds) : "");
         out.printf(Locale.ROOT, "# KV cache %s: %,d bytes (%.2f MB) for %d positions; F32 would be %,d bytes%n", kvCache.cliName(),
                 kvCache.bytes(c, 1), kvCache.bytes(c, 1) / 1e6, c.contextLength(), KvCacheType.F32.bytes(c, 1));
         Rng rng = new Rng(1);

@@ -4,6 +4,7 @@ import static dev.moxing.kernels.quant.VectorDequant.B;
 import static dev.moxing.kernels.quant.VectorDequant.F;
 import static dev.moxing.kernels.quant.VectorDequant.I;
 import static dev.moxing.kernels.quant.VectorDequant.L;
+import static dev.moxing.kernels.quant.VectorDequant.S;
 
 import dev.moxing.parallel.WorkerPool;
 import dev.moxing.tensor.DType;
@@ -13,11 +14,12 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * The decode matvec ({@code y = x · Wᵀ}, one row of x) for Q8_0, Q4_0, Q4_K and Q6_K blocks held in a Java
- * byte array (a model loaded onto the heap, see {@code WeightPlacement} in moxing-llm), in the
+ * byte array, and F16 in a short array (a model loaded onto the heap, see {@code WeightPlacement} in moxing-llm), in the
  * ggml block layout unchanged.
  *
  * <p>Why a second copy of {@link QuantMatmul}'s fused kernels: the same Vector API code over a
@@ -39,8 +41,70 @@ final class HeapQuantDot {
     private HeapQuantDot() {}
 
     static boolean supports(DType t) {
-        return VectorDequant.VECTOR && (t == DType.Q8_0 || t == DType.Q4_0)
+        return VectorDequant.VECTOR && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.F16)
                 || KQuantDot.SUPPORTED && (t == DType.Q4_K || t == DType.Q6_K);
+    }
+
+    /**
+     * y[yOffset, +out) = x[xOffset, +in) · Wᵀ for W the (out, in) F16 matrix at w[base..] (in
+     * halves), in % L == 0: QuantMatmul's F16 path over a {@code short[]}, rows in the same order.
+     */
+    static void matvecF16(WorkerPool pool, float[] x, int xOffset, int in, short[] w, int base, int out, float[] y,
+            int yOffset, int grain) {
+        pool.parallelFor(0, out, grain, (from, to) -> {
+            float[] lanes = new float[4 * L];
+            int o = from;
+            int q = (to - o) / 4, qs = q * in;
+            for (int j = 0; j < q; j++, o++) f16x4(x, xOffset, w, base + o * in, qs, in, y, yOffset + o, q, lanes);
+            for (o += 3 * q; o < to; o++) y[yOffset + o] = f16(x, xOffset, w, base + o * in, in, lanes);
+        });
+    }
+
+    /** QuantMatmul.dotF16x4 over an array (n a multiple of L): rows at w[o + k·r] into y[yo + k·ys]. */
+    private static void f16x4(float[] x, int xo, short[] w, int o, int r, int n, float[] y, int yo, int ys, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < n; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            int p = o + i;
+            IntVector h0 = (IntVector) ShortVector.fromArray(S, w, p).convertShape(VectorOperators.S2I, I, 0);
+            IntVector h1 = (IntVector) ShortVector.fromArray(S, w, p + r).convertShape(VectorOperators.S2I, I, 0);
+            IntVector h2 = (IntVector) ShortVector.fromArray(S, w, p + 2 * r).convertShape(VectorOperators.S2I, I, 0);
+            IntVector h3 = (IntVector) ShortVector.fromArray(S, w, p + 3 * r).convertShape(VectorOperators.S2I, I, 0);
+            IntVector e0 = h0.and(0x7fff), e1 = h1.and(0x7fff), e2 = h2.and(0x7fff), e3 = h3.and(0x7fff);
+            FloatVector v0 = e0.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e0.compare(VectorOperators.GE, 0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f);
+            FloatVector v1 = e1.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e1.compare(VectorOperators.GE, 0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f);
+            FloatVector v2 = e2.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e2.compare(VectorOperators.GE, 0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f);
+            FloatVector v3 = e3.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e3.compare(VectorOperators.GE, 0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f);
+            a0 = v0.reinterpretAsInts().or(h0.and(0x80000000)).reinterpretAsFloats().fma(xv, a0);
+            a1 = v1.reinterpretAsInts().or(h1.and(0x80000000)).reinterpretAsFloats().fma(xv, a1);
+            a2 = v2.reinterpretAsInts().or(h2.and(0x80000000)).reinterpretAsFloats().fma(xv, a2);
+            a3 = v3.reinterpretAsInts().or(h3.and(0x80000000)).reinterpretAsFloats().fma(xv, a3);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) y[yo + k * ys] = QuantMatmul.lanesSum(lanes, k * L);
+    }
+
+    /** QuantMatmul.dotF16 over an array (n a multiple of L). */
+    private static float f16(float[] x, int xo, short[] w, int o, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            IntVector h = (IntVector) ShortVector.fromArray(S, w, o + i).convertShape(VectorOperators.S2I, I, 0);
+            IntVector em = h.and(0x7fff);
+            IntVector bits = em.lanewise(VectorOperators.LSHL, 13);
+            bits = bits.blend(bits.or(0x7f800000), em.compare(VectorOperators.GE, 0x7c00));
+            FloatVector v = bits.reinterpretAsFloats().mul(0x1p112f);
+            v = v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            acc = v.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        acc.intoArray(lanes, 0);
+        return QuantMatmul.lanesSum(lanes, 0);
     }
 
     /**

@@ -96,9 +96,13 @@ public final class QuantMatmul {
             return;
         }
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
-        if (rows == 1 && HeapQuantDot.supports(wType) && w.heapBase().orElse(null) instanceof byte[] a) {
-            // Weights loaded onto the heap: the same kernels over the array, faster (see HeapQuantDot).
+        // Weights loaded onto the heap (blocks in a byte[], F16 in a short[]): the same kernels over
+        // the array, faster (see HeapQuantDot). Other arrays take the segment kernels below.
+        Object array = rows == 1 && HeapQuantDot.supports(wType) ? w.heapBase().orElse(null) : null;
+        if (wType != DType.F16 && array instanceof byte[] a) {
             HeapQuantDot.matvec(pool, x, xOffset, in, wType, a, Math.toIntExact(w.address() + wByteOffset), out, y, yOffset, grain);
+        } else if (wType == DType.F16 && array instanceof short[] a && in % L == 0 && (w.address() + wByteOffset) % 2 == 0) {
+            HeapQuantDot.matvecF16(pool, x, xOffset, in, a, Math.toIntExact((w.address() + wByteOffset) / 2), out, y, yOffset, grain);
         } else if (rows == 1 && VectorDequant.VECTOR && fused(wType)) {
             float[] m = wType == DType.Q4_0 ? q4Offsets(x, xOffset, in) : null; // read-only, shared by all threads
             pool.parallelFor(0, out, grain, (from, to) -> {

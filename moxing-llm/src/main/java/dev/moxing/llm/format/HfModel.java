@@ -86,11 +86,15 @@ public final class HfModel {
             float[] factors = ropeFactors(dir.resolve("config.json"), readJson(dir.resolve("config.json")), c.headDim());
             if (factors != null) w.put(Transformer.FREQ_FACTORS, Tensor.fromArray(factors, factors.length));
         }
+        Transformer model;
         try {
-            return new Transformer(c, w);
+            model = new Transformer(c, w);
         } catch (IllegalArgumentException e) {
             throw new IOException(dir + ": " + e.getMessage(), e);
         }
+        // F16 matrices onto the heap in the background, as for GGUF files (see WeightPlacement).
+        WeightPlacement.moveToHeap(model, w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
+        return model;
     }
 
     /**
