@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * The decode matvec ({@code y = x · Wᵀ}, one row of x) for Q8_0, Q4_0, Q4_K and Q6_K blocks held in a Java
- * byte array, and F16 in a short array (a model loaded onto the heap, see {@code WeightPlacement} in moxing-llm), in the
+ * byte array, F16 in a short array and F32 in a float array (a model loaded onto the heap, see {@code WeightPlacement} in moxing-llm), in the
  * ggml block layout unchanged.
  *
  * <p>Why a second copy of {@link QuantMatmul}'s fused kernels: the same Vector API code over a
@@ -41,7 +41,7 @@ final class HeapQuantDot {
     private HeapQuantDot() {}
 
     static boolean supports(DType t) {
-        return VectorDequant.VECTOR && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.F16)
+        return VectorDequant.VECTOR && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.F16 || t == DType.F32)
                 || KQuantDot.SUPPORTED && (t == DType.Q4_K || t == DType.Q6_K);
     }
 
@@ -58,6 +58,54 @@ final class HeapQuantDot {
             for (int j = 0; j < q; j++, o++) f16x4(x, xOffset, w, base + o * in, qs, in, y, yOffset + o, q, lanes);
             for (o += 3 * q; o < to; o++) y[yOffset + o] = f16(x, xOffset, w, base + o * in, in, lanes);
         });
+    }
+
+    /**
+     * y[yOffset, +out) = x[xOffset, +in) · Wᵀ for W the (out, in) F32 matrix at w[base..], in % 2L
+     * == 0: QuantMatmul's F32 path over a {@code float[]}, rows in the same order.
+     */
+    static void matvecF32(WorkerPool pool, float[] x, int xOffset, int in, float[] w, int base, int out, float[] y,
+            int yOffset, int grain) {
+        pool.parallelFor(0, out, grain, (from, to) -> {
+            float[] lanes = new float[4 * L];
+            int o = from;
+            int q = (to - o) / 4, qs = q * in;
+            for (int j = 0; j < q; j++, o++) f32x4(x, xOffset, w, base + o * in, qs, in, y, yOffset + o, q, lanes);
+            for (o += 3 * q; o < to; o++) y[yOffset + o] = f32(x, xOffset, w, base + o * in, in, lanes);
+        });
+    }
+
+    /** QuantMatmul.dotF32x4 over an array (n a multiple of 2L): rows at w[o + k·r] into y[yo + k·ys]. */
+    private static void f32x4(float[] x, int xo, float[] w, int o, int r, int n, float[] y, int yo, int ys, float[] lanes) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int i = 0; i < n; i += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i), x1 = FloatVector.fromArray(F, x, xo + i + L);
+            int p = o + i, q = p + L;
+            a0 = FloatVector.fromArray(F, w, p).fma(x0, a0);
+            b0 = FloatVector.fromArray(F, w, q).fma(x1, b0);
+            a1 = FloatVector.fromArray(F, w, p + r).fma(x0, a1);
+            b1 = FloatVector.fromArray(F, w, q + r).fma(x1, b1);
+            a2 = FloatVector.fromArray(F, w, p + 2 * r).fma(x0, a2);
+            b2 = FloatVector.fromArray(F, w, q + 2 * r).fma(x1, b2);
+            a3 = FloatVector.fromArray(F, w, p + 3 * r).fma(x0, a3);
+            b3 = FloatVector.fromArray(F, w, q + 3 * r).fma(x1, b3);
+        }
+        a0.add(b0).intoArray(lanes, 0);
+        a1.add(b1).intoArray(lanes, L);
+        a2.add(b2).intoArray(lanes, 2 * L);
+        a3.add(b3).intoArray(lanes, 3 * L);
+        for (int k = 0; k < 4; k++) y[yo + k * ys] = QuantMatmul.lanesSum(lanes, k * L);
+    }
+
+    /** QuantMatmul.dotF32 over an array (n a multiple of 2L). */
+    private static float f32(float[] x, int xo, float[] w, int o, int n, float[] lanes) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        for (int i = 0; i < n; i += 2 * L) {
+            acc0 = FloatVector.fromArray(F, w, o + i).fma(FloatVector.fromArray(F, x, xo + i), acc0);
+            acc1 = FloatVector.fromArray(F, w, o + i + L).fma(FloatVector.fromArray(F, x, xo + i + L), acc1);
+        }
+        acc0.add(acc1).intoArray(lanes, 0);
+        return QuantMatmul.lanesSum(lanes, 0);
     }
 
     /** QuantMatmul.dotF16x4 over an array (n a multiple of L): rows at w[o + k·r] into y[yo + k·ys]. */

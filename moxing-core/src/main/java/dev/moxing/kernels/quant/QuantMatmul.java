@@ -96,10 +96,13 @@ public final class QuantMatmul {
             return;
         }
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
-        // Weights loaded onto the heap (blocks in a byte[], F16 in a short[]): the same kernels over
-        // the array, faster (see HeapQuantDot). Other arrays take the segment kernels below.
+        // Weights loaded onto the heap (blocks in a byte[], F16 in a short[], F32 in a float[]): the
+        // same kernels over the array, faster (see HeapQuantDot). Other arrays take the segment
+        // kernels below.
         Object array = rows == 1 && HeapQuantDot.supports(wType) ? w.heapBase().orElse(null) : null;
-        if (wType != DType.F16 && array instanceof byte[] a) {
+        if (wType == DType.F32 && array instanceof float[] a && in % (2 * L) == 0 && (w.address() + wByteOffset) % 4 == 0) {
+            HeapQuantDot.matvecF32(pool, x, xOffset, in, a, Math.toIntExact((w.address() + wByteOffset) / 4), out, y, yOffset, grain);
+        } else if (wType != DType.F16 && wType != DType.F32 && array instanceof byte[] a) {
             HeapQuantDot.matvec(pool, x, xOffset, in, wType, a, Math.toIntExact(w.address() + wByteOffset), out, y, yOffset, grain);
         } else if (wType == DType.F16 && array instanceof short[] a && in % L == 0 && (w.address() + wByteOffset) % 2 == 0) {
             HeapQuantDot.matvecF16(pool, x, xOffset, in, a, Math.toIntExact((w.address() + wByteOffset) / 2), out, y, yOffset, grain);

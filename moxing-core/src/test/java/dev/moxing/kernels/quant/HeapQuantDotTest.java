@@ -11,8 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The decode matvec over Q8_0 / Q4_0 / Q4_K / Q6_K weights in a heap byte array (F16: a short array; 40-wide rows,
- * not a multiple of the vector, take the segment kernels) ({@link HeapQuantDot}) gives
+ * The decode matvec over Q8_0 / Q4_0 / Q4_K / Q6_K weights in a heap byte array (F16 a short array, F32 a float
+ * array; rows whose width is not a multiple of the kernel's step, 40 and 48, take the segment kernels) ({@link HeapQuantDot}) gives
  * the same bits as over the same bytes in a native segment (QuantMatmul's segment kernels, what a
  * memory-mapped file runs), for row counts that leave every remainder of the four-quarter split,
  * at an offset inside the array, on one and three threads. Both are checked against
@@ -28,16 +28,19 @@ class HeapQuantDotTest {
         "Q4_0, 32, 1", "Q4_0, 96, 7", "Q4_0, 288, 33", "Q4_0, 768, 301", "Q4_0, 64, 4098",
         "Q4_K, 256, 1", "Q4_K, 512, 7", "Q4_K, 768, 33", "Q4_K, 256, 301",
         "Q6_K, 256, 1", "Q6_K, 512, 7", "Q6_K, 768, 33", "Q6_K, 256, 301",
-        "F16, 16, 1", "F16, 64, 7", "F16, 288, 33", "F16, 768, 301", "F16, 40, 5"})
+        "F16, 16, 1", "F16, 64, 7", "F16, 288, 33", "F16, 768, 301", "F16, 40, 5",
+        "F32, 32, 1", "F32, 64, 7", "F32, 288, 33", "F32, 768, 301", "F32, 48, 5"})
     void sameBitsAsTheSegmentKernels(DType t, int in, int out) {
         Random rnd = new Random(in * 31L + out);
         long offset = 3 * t.blockBytes() + 1; // an odd byte offset into the array, as a tensor slice has
         MemorySegment heap = QuantMatmulTest.weights(t, out, in, offset, rnd);
-        if (t == DType.F16) { // F16 is placed in short arrays (at an even offset, which a slot has)
-            offset = 6;
-            MemorySegment shorts = MemorySegment.ofArray(new short[(int) (heap.byteSize() / 2) + 8]);
-            shorts.asSlice(offset, t.bytesFor((long) out * in)).copyFrom(heap.asSlice(3 * t.blockBytes() + 1, t.bytesFor((long) out * in)));
-            heap = shorts;
+        if (t == DType.F16 || t == DType.F32) { // placed in short / float arrays, at an aligned offset as a slot is
+            long bytes = t.bytesFor((long) out * in);
+            MemorySegment array = t == DType.F16 ? MemorySegment.ofArray(new short[(int) (bytes / 2) + 8])
+                    : MemorySegment.ofArray(new float[(int) (bytes / 4) + 8]);
+            array.asSlice(8, bytes).copyFrom(heap.asSlice(offset, bytes));
+            offset = 8;
+            heap = array;
         }
         assertThat(heap.heapBase()).isPresent();
         float[] x = new float[in + 5];

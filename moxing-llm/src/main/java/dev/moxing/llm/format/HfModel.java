@@ -92,7 +92,7 @@ public final class HfModel {
         } catch (IllegalArgumentException e) {
             throw new IOException(dir + ": " + e.getMessage(), e);
         }
-        // F16 matrices onto the heap in the background, as for GGUF files (see WeightPlacement).
+        // F32 and F16 matrices onto the heap in the background, as for GGUF files (see WeightPlacement).
         WeightPlacement.moveToHeap(model, w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
         return model;
     }

@@ -16,13 +16,16 @@ import java.util.Set;
 
 /**
  * Where a loaded model's matrices live: matrices of the types that have array kernels for decoding
- * ({@link QuantMatmul#decodesFasterOnHeap}: F16 into {@code short[]}, Q8_0, Q4_0, and with AVX-512
- * Q4_K and Q6_K into {@code byte[]}, layout unchanged) are copied from the file mapping to the
- * heap, in the background; everything else (F32, BF16, other quants) stays mapped.
+ * ({@link QuantMatmul#decodesFasterOnHeap}: F32 into {@code float[]}, F16 into {@code short[]},
+ * Q8_0, Q4_0, and with AVX-512 Q4_K and Q6_K into {@code byte[]}, layout unchanged) are copied from
+ * the file mapping to the heap, in the background; everything else (BF16, other quants) stays
+ * mapped.
  *
  * <p>Why: token generation reads every weight once per token. Over an array the decode kernels
  * compile to about half the instructions they take over a memory segment (see HeapQuantDot in
- * moxing-core): 1.1-1.3× tokens/s for stories110M Q8_0 / Q4_0 on one thread. And for a large
+ * moxing-core): on one thread, paired runs, stories110M Q8_0 / Q4_0 1.1-1.3× tokens/s, stories15M
+ * F32 1.45×, stories110M F32 1.3× (a heap segment read by the segment kernels, tried before, was
+ * slower than the mapping: the arrays need their own kernels). And for a large
  * model the file mapping itself is slow to stream on this project's virtual machines: a
  * 1.1B-parameter model (tinyllama-1.1B shape, one thread, paired runs) decodes ~10× faster at F16,
  * 3.6× at Q8_0 and 2.8× at Q4_K_M from the heap copy (bench/large-model.sh).
@@ -59,7 +62,7 @@ public final class WeightPlacement {
     private record Slot(Storage.Segment source, int array, long offset, List<String> names) {}
 
     /**
-     * Starts moving {@code model}'s F16 and quantized matrices to the heap in the background, as far as
+     * Starts moving {@code model}'s F32, F16 and quantized matrices to the heap in the background, as far as
      * the budget allows. {@code weights} are the entries the model was built from (views sharing
      * one stored tensor, GPT-2's fused q|k|v, share one copy); {@code keepMapped} names entries to
      * leave where they are. Returns at once; {@link Transformer#settleWeights()} waits for the copy.
@@ -75,7 +78,7 @@ public final class WeightPlacement {
         Map<Storage.Segment, Slot> slots = new IdentityHashMap<>();
         List<Slot> order = new ArrayList<>(); // array by array: the copy allocates each once
         List<Long> arrayBytes = new ArrayList<>();
-        List<Boolean> arrayShorts = new ArrayList<>(); // F16 goes to short[] (its kernels load shorts), the rest to byte[]
+        List<DType> arrayKinds = new ArrayList<>(); // F32 goes to float[], F16 to short[] (what their kernels load), the rest to byte[]
         long used = CHUNK_BYTES; // the first tensor opens an array
         for (var e : weights.entrySet()) {
             Tensor t = e.getValue();
@@ -87,10 +90,10 @@ public final class WeightPlacement {
             if (slot == null) {
                 long n = s.segment().byteSize();
                 if (n > budget || n > Integer.MAX_VALUE - 64) continue;
-                boolean shorts = s.dtype() == DType.F16;
-                if (used > 0 && used + n > CHUNK_BYTES || arrayShorts.isEmpty() || arrayShorts.getLast() != shorts) {
+                DType kind = s.dtype() == DType.F32 || s.dtype() == DType.F16 ? s.dtype() : DType.I8;
+                if (used > 0 && used + n > CHUNK_BYTES || arrayKinds.isEmpty() || arrayKinds.getLast() != kind) {
                     arrayBytes.add(0L);
-                    arrayShorts.add(shorts);
+                    arrayKinds.add(kind);
                     used = 0;
                 }
                 slot = new Slot(s, arrayBytes.size() - 1, used, new ArrayList<>());
@@ -107,14 +110,14 @@ public final class WeightPlacement {
         WeightHandover handover = new WeightHandover();
         model.handOver(handover);
         Thread.ofPlatform().daemon().name("moxing-weight-copy")
-                .start(() -> copy(order, arrayBytes, arrayShorts, views, handover));
+                .start(() -> copy(order, arrayBytes, arrayKinds, views, handover));
     }
 
     /**
      * The background copy: one array after another, each matrix handed over as soon as it is in.
      * A failure (an array the heap cannot hold after all) stops it; the rest stay mapped.
      */
-    private static void copy(List<Slot> slots, List<Long> arrayBytes, List<Boolean> arrayShorts, Map<String, Tensor> weights,
+    private static void copy(List<Slot> slots, List<Long> arrayBytes, List<DType> arrayKinds, Map<String, Tensor> weights,
             WeightHandover handover) {
         try {
             MemorySegment array = null;
@@ -123,7 +126,11 @@ public final class WeightPlacement {
                 if (slot.array() != current) {
                     current = slot.array();
                     int bytes = Math.toIntExact(arrayBytes.get(current)); // a multiple of 64
-                    array = arrayShorts.get(current) ? MemorySegment.ofArray(new short[bytes / 2]) : MemorySegment.ofArray(new byte[bytes]);
+                    array = switch (arrayKinds.get(current)) {
+                        case F32 -> MemorySegment.ofArray(new float[bytes / 4]);
+                        case F16 -> MemorySegment.ofArray(new short[bytes / 2]);
+                        default -> MemorySegment.ofArray(new byte[bytes]);
+                    };
                 }
                 MemorySegment src = slot.source().segment();
                 MemorySegment heap = array.asSlice(slot.offset(), src.byteSize());

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * F16 and quantized matrices (Q8_0, Q4_0, Q4_K, Q6_K) of a loaded GGUF model move to the heap in the background, and decoding
+ * F32, F16 and quantized matrices (Q8_0, Q4_0, Q4_K, Q6_K) of a loaded GGUF model move to the heap in the background, and decoding
  * gives the same logits, bit for bit, while they move and after, as with every weight left in the
  * mapping ({@code -Dmoxing.weights=mapped}).
  */
@@ -83,7 +83,7 @@ class WeightPlacementTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q8_0", "Q4_0", "F16", "q4_k_m"})
+    @ValueSource(strings = {"Q8_0", "Q4_0", "F16", "F32", "q4_k_m"})
     void heapWeightsDecodeToTheSameBits(String type) throws Exception {
         Path file = file(type);
         Transformer heap = load(file, "heap"), mapped = load(file, "mapped");
