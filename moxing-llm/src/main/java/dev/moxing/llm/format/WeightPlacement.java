@@ -106,11 +106,12 @@ public final class WeightPlacement {
             slot.names().add(e.getKey());
         }
         if (slots.isEmpty()) return;
-        Map<String, Tensor> views = weights;
         WeightHandover handover = new WeightHandover();
         model.handOver(handover);
+        // A thread of its own, not the worker pool: it runs for seconds beside the decoding and
+        // mostly waits on page faults.
         Thread.ofPlatform().daemon().name("moxing-weight-copy")
-                .start(() -> copy(order, arrayBytes, arrayKinds, views, handover));
+                .start(() -> copy(order, arrayBytes, arrayKinds, weights, handover));
     }
 
     /**
