@@ -11,12 +11,12 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Weights handed to a model by a background thread, each holding the same values as a weight the
- * model already has, stored elsewhere: WeightPlacement (moxing-llm's format package) copies Q8_0 /
- * Q4_0 matrices from the file mapping to the heap while the model already generates from the
- * mapping. The producer {@link #offer}s them and {@link #finish}es; the model swaps them in at the
- * start of a forward pass ({@link Transformer#handOver}), when no kernel reads the old ones, so a
- * forward pass never sees a weight change under it. The decode kernels give the same bits over
- * either storage, so when the swap happens changes nothing but the speed.
+ * model already has, stored elsewhere: WeightPlacement (moxing-llm's format package) copies F32,
+ * F16 and quantized matrices from the file mapping to the heap while the model already generates
+ * from the mapping. The producer {@link #offer}s them and {@link #finish}es; the model swaps them
+ * in before each block of a forward pass ({@link Transformer#handOver}), when no kernel reads the
+ * old ones, so no kernel sees a weight change under it. The decode kernels give the same bits
+ * over either storage, so when the swap happens changes nothing but the speed.
  */
 public final class WeightHandover {
     private record Ready(String name, Tensor value) {}
@@ -49,7 +49,7 @@ public final class WeightHandover {
     }
 
     /**
-     * The forward thread, between passes: swaps every ready weight into {@code model} and lets the
+     * The forward thread, between blocks: swaps every ready weight into {@code model} and lets the
      * kernel drop the mapped pages of the ones replaced (their values now live elsewhere). True
      * once everything has been swapped in.
      */
