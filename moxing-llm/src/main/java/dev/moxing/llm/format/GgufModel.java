@@ -108,9 +108,8 @@ public final class GgufModel {
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(f.path(), e.getMessage());
         }
-        // Quantized matrices onto the heap (faster decode kernels), in the background; an
-        // untied embedding table is only looked up, so it stays in the mapping.
-        WeightPlacement.moveToHeap(model, w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
+        // Matrices with array kernels onto the heap (faster decoding), in the background.
+        WeightPlacement.moveToHeap(model, w);
         return model;
     }
 

@@ -92,8 +92,8 @@ public final class HfModel {
         } catch (IllegalArgumentException e) {
             throw new IOException(dir + ": " + e.getMessage(), e);
         }
-        // F32 and F16 matrices onto the heap in the background, as for GGUF files (see WeightPlacement).
-        WeightPlacement.moveToHeap(model, w, c.tiedHead() ? java.util.Set.of() : java.util.Set.of("tokens.weight"));
+        // F16 matrices onto the heap in the background, as for GGUF files (F32 ones are already there).
+        WeightPlacement.moveToHeap(model, w);
         return model;
     }
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Where a loaded model's matrices live: matrices of the types that have array kernels for decoding
@@ -62,12 +61,13 @@ public final class WeightPlacement {
     private record Slot(Storage.Segment source, int array, long offset, List<String> names) {}
 
     /**
-     * Starts moving {@code model}'s F32, F16 and quantized matrices to the heap in the background, as far as
-     * the budget allows. {@code weights} are the entries the model was built from (views sharing
-     * one stored tensor, GPT-2's fused q|k|v, share one copy); {@code keepMapped} names entries to
-     * leave where they are. Returns at once; {@link Transformer#settleWeights()} waits for the copy.
+     * Starts moving {@code model}'s F32, F16 and quantized matrices to the heap in the background,
+     * as far as the budget allows. {@code weights} are the entries the model was built from (views
+     * sharing one stored tensor, GPT-2's fused q|k|v, share one copy). An untied token table is
+     * only looked up a row at a time, so it stays mapped. Returns at once;
+     * {@link Transformer#settleWeights()} waits for the copy.
      */
-    public static void moveToHeap(Transformer model, Map<String, Tensor> weights, Set<String> keepMapped) {
+    public static void moveToHeap(Transformer model, Map<String, Tensor> weights) {
         String mode = System.getProperty(PROPERTY, "heap");
         if (mode.equals("mapped")) return;
         if (!mode.equals("heap")) {
@@ -78,11 +78,11 @@ public final class WeightPlacement {
         Map<Storage.Segment, Slot> slots = new IdentityHashMap<>();
         List<Slot> order = new ArrayList<>(); // array by array: the copy allocates each once
         List<Long> arrayBytes = new ArrayList<>();
-        List<DType> arrayKinds = new ArrayList<>(); // F32 goes to float[], F16 to short[] (what their kernels load), the rest to byte[]
-        long used = CHUNK_BYTES; // the first tensor opens an array
+        long used = 0; // bytes taken in the current array
+        boolean untiedTable = !model.config().tiedHead();
         for (var e : weights.entrySet()) {
             Tensor t = e.getValue();
-            if (keepMapped.contains(e.getKey()) || !(t.storage() instanceof Storage.Segment s) || !QuantMatmul.decodesFasterOnHeap(s.dtype())
+            if (untiedTable && e.getKey().equals("tokens.weight") || !(t.storage() instanceof Storage.Segment s) || !QuantMatmul.decodesFasterOnHeap(s.dtype())
                     || s.segment().heapBase().isPresent() || !t.isContiguous()) {
                 continue;
             }
@@ -90,10 +90,9 @@ public final class WeightPlacement {
             if (slot == null) {
                 long n = s.segment().byteSize();
                 if (n > budget || n > Integer.MAX_VALUE - 64) continue;
-                DType kind = s.dtype() == DType.F32 || s.dtype() == DType.F16 ? s.dtype() : DType.I8;
-                if (used > 0 && used + n > CHUNK_BYTES || arrayKinds.isEmpty() || arrayKinds.getLast() != kind) {
+                boolean newKind = order.isEmpty() || arrayKind(order.getLast().source().dtype()) != arrayKind(s.dtype());
+                if (newKind || used > 0 && used + n > CHUNK_BYTES) {
                     arrayBytes.add(0L);
-                    arrayKinds.add(kind);
                     used = 0;
                 }
                 slot = new Slot(s, arrayBytes.size() - 1, used, new ArrayList<>());
@@ -111,15 +110,19 @@ public final class WeightPlacement {
         // A thread of its own, not the worker pool: it runs for seconds beside the decoding and
         // mostly waits on page faults.
         Thread.ofPlatform().daemon().name("moxing-weight-copy")
-                .start(() -> copy(order, arrayBytes, arrayKinds, weights, handover));
+                .start(() -> copy(order, arrayBytes, weights, handover));
+    }
+
+    /** The element type of the array a stored type goes to: what its kernels load (F32 float[], F16 short[], blocks byte[]). */
+    private static DType arrayKind(DType stored) {
+        return stored == DType.F32 || stored == DType.F16 ? stored : DType.I8;
     }
 
     /**
      * The background copy: one array after another, each matrix handed over as soon as it is in.
      * A failure (an array the heap cannot hold after all) stops it; the rest stay mapped.
      */
-    private static void copy(List<Slot> slots, List<Long> arrayBytes, List<DType> arrayKinds, Map<String, Tensor> weights,
-            WeightHandover handover) {
+    private static void copy(List<Slot> slots, List<Long> arrayBytes, Map<String, Tensor> weights, WeightHandover handover) {
         try {
             MemorySegment array = null;
             int current = -1;
@@ -127,7 +130,7 @@ public final class WeightPlacement {
                 if (slot.array() != current) {
                     current = slot.array();
                     int bytes = Math.toIntExact(arrayBytes.get(current)); // a multiple of 64
-                    array = switch (arrayKinds.get(current)) {
+                    array = switch (arrayKind(slot.source().dtype())) {
                         case F32 -> MemorySegment.ofArray(new float[bytes / 4]);
                         case F16 -> MemorySegment.ofArray(new short[bytes / 2]);
                         default -> MemorySegment.ofArray(new byte[bytes]);
