@@ -45,7 +45,8 @@ final class HeapQuantDot {
      * either way (and in the interpreter, unlike reduceLanes). Written out at the end of each
      * kernel, not in a helper: a Vector argument is boxed when C2 declines to inline (see
      * lanesSum). In registers it saves storing the accumulators and reloading them lane by lane:
-     * stories15M Q8_0 one-thread decoding 989 → 1,156 tokens/s (best of 24 runs each, 05:05 UTC).
+     * stories15M one-thread decoding, best of 15 runs each, Q8_0 1,012 → 1,194 tokens/s, Q4_0 929 →
+     * 1,125 (short rows, where one sum per row counts).
      */
     private static final VectorShuffle<Float> FOLD_H = VectorShuffle.fromOp(F, i -> i ^ (L / 2)),
             FOLD_Q = VectorShuffle.fromOp(F, i -> i ^ (L / 4)), FOLD_E = VectorShuffle.fromOp(F, i -> i ^ (L / 8)),

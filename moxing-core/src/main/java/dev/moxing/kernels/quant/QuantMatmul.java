@@ -239,18 +239,13 @@ public final class QuantMatmul {
 
 
     /**
-     * Lane sums use a fixed order (fold by halves), so interpreted and compiled code agree:
-     * reduceLanes(ADD) leaves its order unspecified and did differ between the two. The fold is
-     * written out inside each kernel rather than in a helper: once C2 compiles such a helper on
-     * its own it stops inlining it into large kernels, the vector argument is then boxed, and
-     * the reduction cost more than the dot product it finishes.
-     */
-    /**
      * The lanes stored at t[off, off + L), summed in a fixed order: the pairwise tree of folding
-     * by halves (lane i + lane i + h, h = L/2 … 1). Scalar, on stored lanes, because the same
-     * fold in vector registers (rearrange, then lane(0)) fell back to boxed Java code inside these
-     * large kernels and cost more than the dot products; reduceLanes(ADD) has no fixed order
-     * (its bits differed between interpreter and C2).
+     * by halves (lane i + lane i + h, h = L/2 … 1), so interpreted and compiled code agree
+     * (reduceLanes(ADD) has no fixed order: C2 folds by halves, the interpreter sums lane by lane).
+     * HeapQuantDot's kernels do the same fold in registers (rearrange, add), written out at the end
+     * of each kernel, which saves the store and reload; in these segment kernels that fold once
+     * fell back to boxed Java code (C2 stopped inlining inside the larger methods), so they store
+     * and sum here. Either way a row's sum has the same bits.
      */
     static float lanesSum(float[] t, int off) {
         if (L == 16) { // unrolled: this runs once per output row, and short rows make it count
