@@ -299,18 +299,17 @@ final class HeapQuantDot {
         if (xsum != null) KQuantDot.blockSums32(x, xOffset, in, xsum);
         int blocks = in / 256;
         pool.parallelFor(0, out, grain, (from, to) -> {
-            float[] lanes = new float[L];
             int q = (to - from) / 4;
             for (int k = 0; k < to - from; k++) {
                 int o = k < 4 * q ? from + (k & 3) * q + (k >> 2) : from + k;
                 int p = base + o * rowBytes;
-                y[yOffset + o] = xsum != null ? q4k(x, xOffset, xsum, w, p, blocks, lanes) : q6k(x, xOffset, w, p, blocks, lanes);
+                y[yOffset + o] = xsum != null ? q4k(x, xOffset, xsum, w, p, blocks) : q6k(x, xOffset, w, p, blocks);
             }
         });
     }
 
     /** KQuantDot.q4k over an array (see there for the block layout and the scale unpacking). */
-    private static float q4k(float[] x, int xo, float[] xsum, byte[] w, int o, int blocks, float[] lanes) {
+    private static float q4k(float[] x, int xo, float[] xsum, byte[] w, int o, int blocks) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         float mins = 0f;
         for (int blk = 0; blk < blocks; blk++, o += 144, xo += 256) {
@@ -351,12 +350,16 @@ final class HeapQuantDot {
                 mins = Math.fma(dmin * m1, xsum[j + 1], mins);
             }
         }
-        acc0.add(acc1).intoArray(lanes, 0);
-        return QuantMatmul.lanesSum(lanes, 0) - mins;
+        FloatVector v = acc0.add(acc1);
+        v = v.add(v.rearrange(FOLD_H));
+        v = v.add(v.rearrange(FOLD_Q));
+        v = v.add(v.rearrange(FOLD_E));
+        if (L == 16) v = v.add(v.rearrange(FOLD_S));
+        return v.lane(0) - mins;
     }
 
     /** KQuantDot.q6k over an array (see there for the block layout). */
-    private static float q6k(float[] x, int xo, byte[] w, int o, int blocks, float[] lanes) {
+    private static float q6k(float[] x, int xo, byte[] w, int o, int blocks) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int blk = 0; blk < blocks; blk++, o += 210, xo += 256) {
             float d = f16(w, o + 208);
@@ -386,7 +389,11 @@ final class HeapQuantDot {
                 }
             }
         }
-        acc0.add(acc1).intoArray(lanes, 0);
-        return QuantMatmul.lanesSum(lanes, 0);
+        FloatVector v = acc0.add(acc1);
+        v = v.add(v.rearrange(FOLD_H));
+        v = v.add(v.rearrange(FOLD_Q));
+        v = v.add(v.rearrange(FOLD_E));
+        if (L == 16) v = v.add(v.rearrange(FOLD_S));
+        return v.lane(0);
     }
 }
