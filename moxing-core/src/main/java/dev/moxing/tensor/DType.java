@@ -32,7 +32,16 @@ public enum DType {
     /** ggml Q6_K: per 256 elements, 128 bytes of low nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d. */
     Q6_K(256, 210),
     /** ggml Q8_K (activation type of the K-quant dot products): f32 d, 256 int8 values, 16 int16 block sums. */
-    Q8_K(256, 292);
+    Q8_K(256, 292),
+    /**
+     * Q8_0 with 16 rows interleaved, Moxing's heap layout for decoding (never in a file): a matrix
+     * of rows a multiple of 16 is stored group by group of 16 rows, and within a group block column
+     * by block column: the 16 rows' f16 scales, then byte j of the 16 rows for j = 0…31 (544
+     * bytes). One vector load is then the same weight of 16 rows. See {@code RowInterleave}.
+     */
+    Q8_0_R16(32, 34),
+    /** Q4_0 with 16 rows interleaved (as {@link #Q8_0_R16}): the 16 scales, then byte j (values j and j + 16) of the 16 rows, j = 0…15. */
+    Q4_0_R16(32, 18);
 
     private final int blockSize;
     private final int blockBytes;
@@ -54,6 +63,15 @@ public enum DType {
 
     public boolean isQuantized() {
         return blockSize > 1;
+    }
+
+    /** For a 16-row interleaved type, the block type of its rows (Q8_0, Q4_0); null for the others. */
+    public DType interleavedFrom() {
+        return switch (this) {
+            case Q8_0_R16 -> Q8_0;
+            case Q4_0_R16 -> Q4_0;
+            default -> null;
+        };
     }
 
     /** Bytes needed for {@code elements} elements; elements must be a multiple of the block size. */

@@ -239,8 +239,23 @@ public final class Tensor {
                 for (int k = 0; k < out.length; k++) out[k] = i.data()[k];
                 yield out;
             }
+            case Storage.Segment s when s.dtype().interleavedFrom() != null -> interleavedFloats(s);
             case Storage.Segment s -> s.toFloats();
         };
+    }
+
+    /**
+     * A matrix in the 16-row interleaved layout decoded row-major: its rows are not contiguous, so
+     * only the whole (rows, cols) matrix as placed (not a view of it) can be decoded.
+     */
+    private float[] interleavedFloats(Storage.Segment s) {
+        if (shape.length != 2 || offset != 0 || numel() != s.length() || !isContiguous()) {
+            throw new IllegalStateException("Tensor: a " + s.dtype() + " weight is read as the whole matrix it was placed as, not as a "
+                    + Shape.str(shape) + " view");
+        }
+        float[] out = new float[Math.toIntExact(s.length())];
+        dev.moxing.kernels.quant.RowInterleave.decodeRows(s.dtype(), s.segment(), 0, shape[1], 0, shape[0], out, 0);
+        return out;
     }
 
     int[] stridesRef() {

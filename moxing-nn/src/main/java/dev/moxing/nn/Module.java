@@ -108,7 +108,9 @@ public abstract class Module {
             if (m == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter or buffer '" + name + "'");
             return m.replaceWeight(name.substring(dot + 1), value);
         }
-        if (!Shape.same(old.shape(), value.shape()) || old.dtype() != value.dtype()) {
+        // the same values, possibly re-laid out (Q8_0 → Q8_0_R16: rows interleaved for decoding)
+        boolean sameType = old.dtype() == value.dtype() || value.dtype().interleavedFrom() == old.dtype();
+        if (!Shape.same(old.shape(), value.shape()) || !sameType) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": '" + name + "' is " + old.dtype() + " "
                     + Shape.str(old.shape()) + ", the replacement " + value.dtype() + " " + Shape.str(value.shape()));
         }

@@ -48,7 +48,8 @@ public final class Dequantize {
                 case Q5_K -> q5_k(src, o, dst, y);
                 case Q6_K -> q6_k(src, o, dst, y);
                 case Q8_K -> q8_k(src, o, dst, y);
-                default -> throw new IllegalArgumentException("Dequantize.row: unsupported type " + type);
+                default -> throw new IllegalArgumentException("Dequantize.row: unsupported type " + type
+                        + (type.interleavedFrom() != null ? " (rows interleaved: RowInterleave.decodeRows)" : ""));
             }
         }
     }

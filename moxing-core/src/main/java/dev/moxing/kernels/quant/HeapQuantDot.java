@@ -131,6 +131,96 @@ final class HeapQuantDot {
         return QuantMatmul.lanesSum(lanes, 0);
     }
 
+    private static final jdk.incubator.vector.VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+
+    /**
+     * y[yOffset, +out) = x[xOffset, +in) · Wᵀ for W the (out, in) matrix at w[base..] in the 16-row
+     * interleaved layout ({@link RowInterleave}; L = 16): one group of 16 rows per step, each
+     * weight loaded once for its 16 rows, x broadcast, the 16 sums in the lanes of one vector.
+     * The sum of a row runs in another order than the block-layout kernels', so the last bits
+     * differ from theirs.
+     */
+    static void matvecInterleaved(WorkerPool pool, float[] x, int xOffset, int in, DType t, byte[] w, int base, int out,
+            float[] y, int yOffset, int grain) {
+        int blocks = in / 32, gb = RowInterleave.groupBlockBytes(t), groups = out / RowInterleave.ROWS;
+        float[] xs = t == DType.Q4_0_R16 ? new float[blocks] : null; // -8 · (sum of x over a block): Q4_0's offset
+        if (xs != null) {
+            for (int b = 0; b < blocks; b++) {
+                float s = 0f;
+                for (int j = 0; j < 32; j++) s += x[xOffset + 32 * b + j];
+                xs[b] = -8f * s;
+            }
+        }
+        pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
+            for (int g = from; g < to; g++) {
+                int p = base + g * blocks * gb, yo = yOffset + g * RowInterleave.ROWS;
+                if (xs == null) q8Group(x, xOffset, w, p, blocks, y, yo);
+                else q4Group(x, xOffset, xs, w, p, blocks, y, yo);
+            }
+        });
+    }
+
+    /** 16 consecutive f16 at w[p] as floats (the widening of f16x4, which gives Float.float16ToFloat's values). */
+    static FloatVector scales16(byte[] w, int p) {
+        IntVector h = (IntVector) ByteVector.fromArray(B256, w, p).reinterpretAsShorts().convertShape(VectorOperators.S2I, I, 0);
+        IntVector e = h.and(0x7fff);
+        FloatVector v = e.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e.compare(VectorOperators.GE, 0x7c00))
+                .reinterpretAsFloats().mul(0x1p112f);
+        return v.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    /** One group of 16 Q8_0_R16 rows at w[p]: four partial sums per block column (the FMA latency), then its scales. */
+    private static void q8Group(float[] x, int xo, byte[] w, int p, int blocks, float[] y, int yo) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, p += 544, xo += 32) {
+            FloatVector d = scales16(w, p);
+            int q = p + 32;
+            FloatVector s0 = ((FloatVector) ByteVector.fromArray(B, w, q).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo]);
+            FloatVector s1 = ((FloatVector) ByteVector.fromArray(B, w, q + 16).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo + 1]);
+            FloatVector s2 = ((FloatVector) ByteVector.fromArray(B, w, q + 32).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo + 2]);
+            FloatVector s3 = ((FloatVector) ByteVector.fromArray(B, w, q + 48).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo + 3]);
+            for (int j = 4; j < 32; j += 4) {
+                int qj = q + 16 * j;
+                s0 = ((FloatVector) ByteVector.fromArray(B, w, qj).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.broadcast(F, x[xo + j]), s0);
+                s1 = ((FloatVector) ByteVector.fromArray(B, w, qj + 16).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.broadcast(F, x[xo + j + 1]), s1);
+                s2 = ((FloatVector) ByteVector.fromArray(B, w, qj + 32).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.broadcast(F, x[xo + j + 2]), s2);
+                s3 = ((FloatVector) ByteVector.fromArray(B, w, qj + 48).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.broadcast(F, x[xo + j + 3]), s3);
+            }
+            acc = s0.add(s1).add(s2.add(s3)).fma(d, acc);
+        }
+        acc.intoArray(y, yo);
+    }
+
+    /**
+     * One group of 16 Q4_0_R16 rows at w[p]: byte j holds values j (low nibble) and j + 16 (high);
+     * the offset 8 enters once per block as -8 · (sum of x), xs[b].
+     */
+    private static void q4Group(float[] x, int xo, float[] xs, byte[] w, int p, int blocks, float[] y, int yo) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, p += 288, xo += 32) {
+            FloatVector d = scales16(w, p);
+            int q = p + 32;
+            FloatVector s0 = FloatVector.broadcast(F, xs[b]), s1 = FloatVector.zero(F), s2 = s1, s3 = s1;
+            for (int j = 0; j < 16; j += 2) {
+                int qj = q + 16 * j;
+                IntVector v0 = (IntVector) ByteVector.fromArray(B, w, qj).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector v1 = (IntVector) ByteVector.fromArray(B, w, qj + 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                s0 = ((FloatVector) v0.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[xo + j]), s0);
+                s1 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F, x[xo + 16 + j]), s1);
+                s2 = ((FloatVector) v1.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[xo + j + 1]), s2);
+                s3 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F, x[xo + 17 + j]), s3);
+            }
+            acc = s0.add(s1).add(s2.add(s3)).fma(d, acc);
+        }
+        acc.intoArray(y, yo);
+    }
+
     /** QuantMatmul.dotF16x4 over an array (n a multiple of L): rows at w[o + k·r] into y[yo + k·ys]. */
     private static void f16x4(float[] x, int xo, short[] w, int o, int r, int n, float[] y, int yo, int ys) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

@@ -96,6 +96,10 @@ public final class QuantMatmul {
             return;
         }
         int grain = Math.max(1, GRAIN_ELEMENTS / in);
+        if (wType.interleavedFrom() != null) {
+            interleaved(pool, x, xOffset, rows, in, wType, w, wByteOffset, out, y, yOffset, grain);
+            return;
+        }
         // Weights loaded onto the heap (blocks in a byte[], F16 in a short[], F32 in a float[]): the
         // same kernels over the array, faster (see HeapQuantDot). Other arrays take the segment
         // kernels below.
@@ -185,6 +189,35 @@ public final class QuantMatmul {
                 }
             });
         }
+    }
+
+    /**
+     * Weights in the 16-row interleaved layout (always a heap byte array, see RowInterleave):
+     * decoding one token reads them with HeapQuantDot's group kernels; a prompt decodes panels of
+     * whole groups already transposed, (in, n), and multiplies them without a second transpose.
+     */
+    private static void interleaved(WorkerPool pool, float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w,
+            long wByteOffset, int out, float[] y, int yOffset, int grain) {
+        if (!(w.heapBase().orElse(null) instanceof byte[] a) || out % RowInterleave.ROWS != 0 || in % 32 != 0
+                || !RowInterleave.suits(wType.interleavedFrom(), out, in)) {
+            throw new IllegalArgumentException("QuantMatmul: " + wType + " weights (" + out + ", " + in
+                    + ") must be whole groups of 16 rows in a heap byte array on a 16-lane machine");
+        }
+        int base = Math.toIntExact(w.address() + wByteOffset);
+        if (rows == 1) {
+            HeapQuantDot.matvecInterleaved(pool, x, xOffset, in, wType, a, base, out, y, yOffset, grain);
+            return;
+        }
+        int panelGroups = Math.max(4, Math.min(16, PANEL_FLOATS / (in * RowInterleave.ROWS)));
+        pool.parallelFor(0, out / RowInterleave.ROWS, Math.max(1, Math.max(grain, 16) / RowInterleave.ROWS), (from, to) -> {
+            float[] p = SCRATCH.get().get(panelGroups * RowInterleave.ROWS * in);
+            for (int g0 = from; g0 < to; g0 += panelGroups) {
+                int g1 = Math.min(to, g0 + panelGroups), n = (g1 - g0) * RowInterleave.ROWS;
+                RowInterleave.decodePanel(wType, a, base, in, g0, g1, p); // (in, n)
+                // Inside a pool job Gemm runs inline on this thread (the pool's nesting rule).
+                Gemm.sgemm(false, false, rows, n, in, 1f, x, xOffset, in, p, 0, n, 0f, y, yOffset + g0 * RowInterleave.ROWS, out);
+            }
+        });
     }
 
     private static void check(float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w, long wByteOffset,

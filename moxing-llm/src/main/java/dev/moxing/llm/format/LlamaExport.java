@@ -2,6 +2,7 @@ package dev.moxing.llm.format;
 
 import dev.moxing.gguf.GgufValue;
 import dev.moxing.kernels.quant.Dequantize;
+import dev.moxing.kernels.quant.RowInterleave;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.llm.model.TransformerConfig;
 import dev.moxing.tensor.DType;
@@ -134,6 +135,11 @@ public final class LlamaExport {
      */
     static GgufExport.Rows rows(Tensor t) {
         int cols = t.shape()[t.dim() - 1];
+        if (t.storage() instanceof Storage.Segment s && t.isContiguous() && s.dtype().interleavedFrom() != null && t.dim() == 2) {
+            DType d = s.dtype(); // a heap copy with its rows interleaved: decoded by row range
+            long base = d.bytesFor(t.offset());
+            return (first, count, dst, off) -> RowInterleave.decodeRows(d, s.segment(), base, cols, first, count, dst, off);
+        }
         if (t.storage() instanceof Storage.Segment s && t.isContiguous()) {
             DType d = s.dtype();
             return (first, count, dst, off) -> Dequantize.row(d, s.segment(),

@@ -1,6 +1,7 @@
 package dev.moxing.llm.format;
 
 import dev.moxing.kernels.quant.QuantMatmul;
+import dev.moxing.kernels.quant.RowInterleave;
 import dev.moxing.llm.model.Transformer;
 import dev.moxing.llm.model.WeightHandover;
 import dev.moxing.tensor.DType;
@@ -113,6 +114,25 @@ public final class WeightPlacement {
                 .start(() -> copy(order, arrayBytes, weights, handover));
     }
 
+    /**
+     * The entries of a slot whose rows go to the heap interleaved (RowInterleave: Q8_0 / Q4_0
+     * matrices of whole 16-row groups, read only by matmuls): not the token table, whose rows are
+     * looked up one by one, and not an entry that shares bytes with another (a tied table).
+     */
+    private static List<String> interleavable(Slot slot, Map<String, Tensor> weights) {
+        List<String> out = new ArrayList<>();
+        DType d = slot.source().dtype();
+        for (String name : slot.names()) {
+            Tensor t = weights.get(name);
+            if (name.equals("tokens.weight") || t.dim() != 2 || !RowInterleave.suits(d, t.size(0), t.size(1))) continue;
+            long from = t.offset(), to = from + t.numel();
+            boolean shared = slot.names().stream().filter(n -> !n.equals(name)).map(weights::get)
+                    .anyMatch(o -> o.offset() < to && from < o.offset() + o.numel());
+            if (!shared) out.add(name);
+        }
+        return out;
+    }
+
     /** The element type of the array a stored type goes to: what its kernels load (F32 float[], F16 short[], blocks byte[]). */
     private static DType arrayKind(DType stored) {
         return stored == DType.F32 || stored == DType.F16 ? stored : DType.I8;
@@ -138,7 +158,15 @@ public final class WeightPlacement {
                 }
                 MemorySegment src = slot.source().segment();
                 MemorySegment heap = array.asSlice(slot.offset(), src.byteSize());
-                heap.copyFrom(src);
+                DType d = slot.source().dtype();
+                List<String> interleaved = interleavable(slot, weights);
+                long interleavedBytes = interleaved.stream().mapToLong(n -> d.bytesFor(weights.get(n).numel())).sum();
+                if (interleavedBytes < src.byteSize()) heap.copyFrom(src);
+                for (String name : interleaved) {
+                    Tensor t = weights.get(name);
+                    long at = d.bytesFor(t.offset());
+                    RowInterleave.interleave(d, src, at, heap, at, t.size(0), t.size(1));
+                }
                 // Read once: let the kernel drop these pages now rather than at the swap, so that a
                 // caller waiting for the whole copy (settleWeights) never holds the file twice. A
                 // forward pass still reading the mapping until the swap faults them back from the
@@ -146,9 +174,9 @@ public final class WeightPlacement {
                 if (src.isMapped()) src.unload();
                 for (String name : slot.names()) {
                     Tensor t = weights.get(name);
-                    DType d = slot.source().dtype();
                     MemorySegment view = heap.asSlice(d.bytesFor(t.offset()), d.bytesFor(t.numel()));
-                    handover.offer(name, Tensor.fromSegment(view, d, t.shape()));
+                    DType placed = interleaved.contains(name) ? RowInterleave.interleaved(d) : d;
+                    handover.offer(name, Tensor.fromSegment(view, placed, t.shape()));
                 }
             }
         } catch (OutOfMemoryError | RuntimeException e) {

@@ -4,6 +4,7 @@ import dev.moxing.autograd.Autograd;
 import dev.moxing.kernels.Gemm;
 import dev.moxing.kernels.quant.Dequantize;
 import dev.moxing.kernels.quant.QuantMatmul;
+import dev.moxing.kernels.quant.RowInterleave;
 import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
@@ -70,7 +71,11 @@ final class StoredWeights {
 
     private static float[] dequantize(Storage.Segment seg, Tensor weight, int rows, int cols) {
         float[] w = new float[rows * cols];
-        Dequantize.row(seg.dtype(), seg.segment(), byteOffset(seg, weight), w, 0, rows * cols);
+        if (seg.dtype().interleavedFrom() != null) {
+            RowInterleave.decodeRows(seg.dtype(), seg.segment(), byteOffset(seg, weight), cols, 0, rows, w, 0);
+        } else {
+            Dequantize.row(seg.dtype(), seg.segment(), byteOffset(seg, weight), w, 0, rows * cols);
+        }
         return w;
     }
 
@@ -80,7 +85,13 @@ final class StoredWeights {
         int dim = weight.size(1);
         long rowBytes = seg.dtype().bytesFor(dim), base = byteOffset(seg, weight);
         float[] out = new float[ids.length * dim];
-        for (int i = 0; i < ids.length; i++) Dequantize.row(seg.dtype(), seg.segment(), base + ids[i] * rowBytes, out, i * dim, dim);
+        for (int i = 0; i < ids.length; i++) {
+            if (seg.dtype().interleavedFrom() != null) {
+                RowInterleave.decodeRows(seg.dtype(), seg.segment(), base, dim, ids[i], 1, out, i * dim);
+            } else {
+                Dequantize.row(seg.dtype(), seg.segment(), base + ids[i] * rowBytes, out, i * dim, dim);
+            }
+        }
         int[] shape = new int[idShape.length + 1];
         System.arraycopy(idShape, 0, shape, 0, idShape.length);
         shape[idShape.length] = dim;
