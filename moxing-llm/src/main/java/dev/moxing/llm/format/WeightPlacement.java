@@ -17,9 +17,11 @@ import java.util.Map;
 /**
  * Where a loaded model's matrices live: matrices of the types that have array kernels for decoding
  * ({@link QuantMatmul#decodesFasterOnHeap}: F32 into {@code float[]}, F16 into {@code short[]},
- * Q8_0, Q4_0, and with AVX-512 Q4_K and Q6_K into {@code byte[]}, layout unchanged) are copied from
- * the file mapping to the heap, in the background; everything else (BF16, other quants) stays
- * mapped.
+ * Q8_0, Q4_0, and with AVX-512 Q4_K and Q6_K into {@code byte[]}) are copied from the file mapping
+ * to the heap, in the background; everything else (BF16, other quants) stays mapped. The layout is
+ * kept, except that Q8_0 / Q4_0 matrices of whole 16-row groups are interleaved on the way
+ * ({@link RowInterleave}, types Q8_0_R16 / Q4_0_R16: vector-wide decoding, 1.3-1.4× tokens/s on one
+ * thread) unless they are the token table or share bytes with another entry.
  *
  * <p>Why: token generation reads every weight once per token. Over an array the decode kernels
  * compile to about half the instructions they take over a memory segment (see HeapQuantDot in
@@ -36,7 +38,8 @@ import java.util.Map;
  * 1 GB model would have taken ~4 s. So the model is built over the mapping and is ready at once;
  * a daemon thread copies one matrix after another and hands each to the model
  * ({@link WeightHandover}), which swaps it in before the next block of a forward pass. The kernels
- * give the same bits over either storage, so only the speed changes while it runs. The copied
+ * give the same bits over either storage (interleaved rows: the same values, summed in another
+ * order, so the last bits differ), so only the speed changes while it runs. The copied
  * range of the mapping is released ({@link MemorySegment#unload()}) after the copy and again at
  * the swap, and the arrays are filled one after another, so resident memory stays about one copy
  * of the file plus one array. Matrices are copied only while they fit in 60 % of the maximum heap;
