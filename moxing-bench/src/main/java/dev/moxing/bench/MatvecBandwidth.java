@@ -2,6 +2,7 @@ package dev.moxing.bench;
 
 import dev.moxing.kernels.quant.QuantMatmul;
 import dev.moxing.kernels.quant.Quantize;
+import dev.moxing.kernels.quant.RowInterleave;
 import dev.moxing.parallel.WorkerPool;
 import dev.moxing.tensor.DType;
 import java.lang.foreign.Arena;
@@ -26,7 +27,8 @@ import java.util.SplittableRandom;
  *   dev.moxing.bench.MatvecBandwidth [types, default F32,F16,Q8_0,Q4_0] [shapes out x in, default 32000x768,4096x4096] [heap]</pre>
  *
  * With {@code heap}, the mapped bytes are then copied into a {@code byte[]} (what a loaded model's
- * quantized matrices become, see WeightPlacement in moxing-llm).
+ * quantized matrices become, see WeightPlacement in moxing-llm); the types Q8_0_R16 and Q4_0_R16
+ * (heap only) are Q8_0 / Q4_0 with 16 rows interleaved as WeightPlacement places them.
  *
  * bench/matvec.py times numpy's (OpenBLAS) float32 W @ x on the same shapes, the peer.
  */
@@ -47,7 +49,13 @@ public final class MatvecBandwidth {
             for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() - 0.5);
             for (int i = 0; i < in; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
             for (String name : types) {
-                DType t = DType.valueOf(name);
+                DType placed = DType.valueOf(name);
+                // the 16-row interleaved types are written as their block type, then interleaved on the heap
+                DType t = placed.interleavedFrom() != null ? placed.interleavedFrom() : placed;
+                if (placed != t && !(heap && RowInterleave.suits(t, out, in))) {
+                    System.out.printf(Locale.ROOT, "%-9s %6d x %-6d skipped: needs heap, 16-row groups and 16 float lanes%n", name, out, in);
+                    continue;
+                }
                 long bytes = t.bytesFor((long) out * in);
                 Path file = Files.createTempFile("matvec", ".bin");
                 try (Arena arena = Arena.ofShared()) {
@@ -63,22 +71,27 @@ public final class MatvecBandwidth {
                     }
                     if (heap) { // as WeightPlacement places a loaded model's quantized matrices
                         byte[] a = new byte[Math.toIntExact(bytes)];
-                        MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, a, 0, a.length);
+                        if (placed == t) {
+                            MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, a, 0, a.length);
+                        } else {
+                            RowInterleave.interleave(t, seg, 0, MemorySegment.ofArray(a), 0, out, in);
+                        }
                         seg = MemorySegment.ofArray(a);
                     }
+                    DType k = placed; // the type the kernels read
                     // Warm-up until C2 has compiled the kernel, then timed calls.
                     long warmEnd = System.nanoTime() + 3_000_000_000L;
-                    while (System.nanoTime() < warmEnd) QuantMatmul.matmul(pool, x, 0, 1, in, t, seg, 0, out, y, 0);
+                    while (System.nanoTime() < warmEnd) QuantMatmul.matmul(pool, x, 0, 1, in, k, seg, 0, out, y, 0);
                     int reps = (int) Math.max(20, Math.min(400, 4_000_000_000L / bytes));
                     double[] s = new double[reps];
                     for (int r = 0; r < reps; r++) {
                         long c0 = mx.getCurrentThreadCpuTime();
-                        QuantMatmul.matmul(pool, x, 0, 1, in, t, seg, 0, out, y, 0);
+                        QuantMatmul.matmul(pool, x, 0, 1, in, k, seg, 0, out, y, 0);
                         s[r] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
                     }
                     Arrays.sort(s);
                     double med = s[reps / 2];
-                    System.out.printf(Locale.ROOT, "%-5s %-6s %5d x %5d  %7.1f MB  %8.1f us  %6.1f GB/s  (best %.1f)%n", name, heap ? "heap" : "mapped", out, in,
+                    System.out.printf(Locale.ROOT, "%-8s %-6s %5d x %5d  %7.1f MB  %8.1f us  %6.1f GB/s  (best %.1f)%n", name, heap ? "heap" : "mapped", out, in,
                             bytes / 1e6, med * 1e6, bytes / med / 1e9, bytes / s[0] / 1e9);
                 } finally {
                     Files.deleteIfExists(file);
