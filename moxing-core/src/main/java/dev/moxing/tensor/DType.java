@@ -41,7 +41,9 @@ public enum DType {
      */
     Q8_0_R16(32, 34),
     /** Q4_0 with 16 rows interleaved (as {@link #Q8_0_R16}): the 16 scales, then byte j (values j and j + 16) of the 16 rows, j = 0…15. */
-    Q4_0_R16(32, 18);
+    Q4_0_R16(32, 18),
+    /** Q4_K with 16 rows interleaved: per group of 16 rows and block column, byte k of the 16 rows' blocks for k = 0…143 (2,304 bytes). */
+    Q4_K_R16(256, 144);
 
     private final int blockSize;
     private final int blockBytes;
@@ -70,6 +72,7 @@ public enum DType {
         return switch (this) {
             case Q8_0_R16 -> Q8_0;
             case Q4_0_R16 -> Q4_0;
+            case Q4_K_R16 -> Q4_K;
             default -> null;
         };
     }

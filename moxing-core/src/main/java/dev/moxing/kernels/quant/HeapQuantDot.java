@@ -142,7 +142,19 @@ final class HeapQuantDot {
      */
     static void matvecInterleaved(WorkerPool pool, float[] x, int xOffset, int in, DType t, byte[] w, int base, int out,
             float[] y, int yOffset, int grain) {
-        int blocks = in / 32, gb = RowInterleave.groupBlockBytes(t), groups = out / RowInterleave.ROWS;
+        int groups = out / RowInterleave.ROWS;
+        if (t == DType.Q4_K_R16) {
+            float[] xsum = new float[in / 32]; // read-only, shared by all threads
+            KQuantDot.blockSums32(x, xOffset, in, xsum);
+            pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
+                float[] dsc = new float[8 * RowInterleave.ROWS], dmm = new float[8 * RowInterleave.ROWS];
+                for (int g = from; g < to; g++) {
+                    q4kGroup(x, xOffset, xsum, w, base + g * (in / 256) * 2304, in / 256, y, yOffset + g * RowInterleave.ROWS, dsc, dmm);
+                }
+            });
+            return;
+        }
+        int blocks = in / 32, gb = RowInterleave.groupBlockBytes(t);
         float[] xs = t == DType.Q4_0_R16 ? new float[blocks] : null; // -8 · (sum of x over a block): Q4_0's offset
         if (xs != null) {
             for (int b = 0; b < blocks; b++) {
@@ -158,6 +170,40 @@ final class HeapQuantDot {
                 else q4Group(x, xOffset, xs, w, p, blocks, y, yo);
             }
         });
+    }
+
+    /**
+     * One group of 16 Q4_K_R16 rows at w[p] (blocks of 2,304 bytes, byte k of the 16 rows at p +
+     * 16k): per sub-block of 32, sum q · x for the 16 rows (two chains per half), then scale by
+     * d · sc and subtract dmin · m · (sum of x over the sub-block). The headers are unpacked into
+     * dsc / dmm (RowInterleave.k4Scales), kept out of this method so that C2 inlines all of it.
+     */
+    private static void q4kGroup(float[] x, int xo, float[] xsum, byte[] w, int p, int blocks, float[] y, int yo, float[] dsc,
+            float[] dmm) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, p += 2304, xo += 256) {
+            RowInterleave.k4Scales(w, p, dsc, dmm);
+            for (int h = 0; h < 4; h++) {
+                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+                int q = p + (16 + 32 * h) * 16, xl = xo + 64 * h;
+                for (int l = 0; l < 32; l += 2, q += 32) {
+                    IntVector v0 = (IntVector) ByteVector.fromArray(B, w, q).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector v1 = (IntVector) ByteVector.fromArray(B, w, q + 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    s0 = ((FloatVector) v0.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[xl + l]), s0);
+                    s1 = ((FloatVector) v1.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[xl + l + 1]), s1);
+                    s2 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F, x[xl + 32 + l]), s2);
+                    s3 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.broadcast(F, x[xl + 33 + l]), s3);
+                }
+                int j = 2 * h, k = 8 * b + j;
+                acc = s0.add(s1).fma(FloatVector.fromArray(F, dsc, j * 16), acc);
+                acc = s2.add(s3).fma(FloatVector.fromArray(F, dsc, (j + 1) * 16), acc);
+                acc = FloatVector.fromArray(F, dmm, j * 16).fma(FloatVector.broadcast(F, -xsum[k]), acc);
+                acc = FloatVector.fromArray(F, dmm, (j + 1) * 16).fma(FloatVector.broadcast(F, -xsum[k + 1]), acc);
+            }
+        }
+        acc.intoArray(y, yo);
     }
 
     /** 16 consecutive f16 at w[p] as floats (the widening of f16x4, which gives Float.float16ToFloat's values). */

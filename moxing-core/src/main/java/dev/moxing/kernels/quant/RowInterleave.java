@@ -41,8 +41,8 @@ public final class RowInterleave {
      * groups of rows, and 16 float lanes (the kernels hold one group in one vector).
      */
     public static boolean suits(DType t, long rows, long cols) {
-        return (t == DType.Q8_0 || t == DType.Q4_0) && L == ROWS && VectorDequant.VECTOR && rows > 0 && rows % ROWS == 0
-                && cols > 0 && cols % 32 == 0;
+        return (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K) && L == ROWS && VectorDequant.VECTOR && rows > 0
+                && rows % ROWS == 0 && cols > 0 && cols % t.blockSize() == 0;
     }
 
     /** The interleaved counterpart of Q8_0 / Q4_0. */
@@ -50,6 +50,7 @@ public final class RowInterleave {
         return switch (t) {
             case Q8_0 -> DType.Q8_0_R16;
             case Q4_0 -> DType.Q4_0_R16;
+            case Q4_K -> DType.Q4_K_R16;
             default -> throw new IllegalArgumentException("RowInterleave: no interleaved layout for " + t);
         };
     }
@@ -65,10 +66,11 @@ public final class RowInterleave {
      * is contiguous in both layouts, so each is read and written in one piece.
      */
     public static void interleave(DType t, MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, int rows, int cols) {
-        if (!(t == DType.Q8_0 || t == DType.Q4_0) || rows % ROWS != 0 || cols % 32 != 0) {
+        if (!(t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K) || rows % ROWS != 0 || cols % t.blockSize() != 0) {
             throw new IllegalArgumentException("RowInterleave.interleave: " + t + " (" + rows + ", " + cols + ")");
         }
-        int bb = t.blockBytes(), quants = bb - 2, blocks = cols / 32, rowBytes = blocks * bb, gb = ROWS * bb;
+        int bb = t.blockBytes(), quants = bb - 2, blocks = cols / t.blockSize(), rowBytes = blocks * bb, gb = ROWS * bb;
+        boolean bytewise = t == DType.Q4_K; // every byte of the block transposed, its header included
         byte[] in = new byte[ROWS * rowBytes], out = new byte[in.length];
         for (int g = 0; g < rows / ROWS; g++) {
             long at = (long) g * in.length;
@@ -76,6 +78,10 @@ public final class RowInterleave {
             for (int r = 0; r < ROWS; r++) {
                 for (int b = 0; b < blocks; b++) {
                     int from = r * rowBytes + b * bb, col = b * gb; // block b of row r; block column b of the group
+                    if (bytewise) {
+                        for (int k = 0; k < bb; k++) out[col + k * ROWS + r] = in[from + k];
+                        continue;
+                    }
                     out[col + 2 * r] = in[from];
                     out[col + 2 * r + 1] = in[from + 1];
                     for (int j = 0; j < quants; j++) out[col + 2 * ROWS + j * ROWS + r] = in[from + 2 + j];
@@ -92,12 +98,19 @@ public final class RowInterleave {
     public static void decodeRows(DType r16, MemorySegment w, long offset, int cols, int first, int count, float[] dst, int d0) {
         DType t = r16.interleavedFrom();
         if (t == null) throw new IllegalArgumentException("RowInterleave.decodeRows: " + r16 + " is not interleaved");
-        int blocks = cols / 32;
+        int blocks = cols / t.blockSize();
         long gb = groupBlockBytes(r16);
+        byte[] block = new byte[t.blockBytes()];
+        MemorySegment blockSegment = MemorySegment.ofArray(block);
         for (int i = 0; i < count; i++) {
             int row = first + i, g = row / ROWS, r = row % ROWS;
             for (int b = 0; b < blocks; b++) {
                 long col = offset + ((long) g * blocks + b) * gb;
+                if (t == DType.Q4_K) { // gather the row's block and decode it as Dequantize does
+                    for (int k = 0; k < block.length; k++) block[k] = w.get(ValueLayout.JAVA_BYTE, col + (long) k * ROWS + r);
+                    Dequantize.q4_k(blockSegment, 0, dst, d0 + i * cols + 256 * b);
+                    continue;
+                }
                 float d = Float.float16ToFloat(w.get(HALF, col + 2L * r));
                 int y = d0 + i * cols + 32 * b;
                 if (t == DType.Q8_0) {
@@ -119,6 +132,10 @@ public final class RowInterleave {
      * transposed panel a GEMM multiplies without transposing it again.
      */
     static void decodePanel(DType r16, byte[] w, int base, int cols, int g0, int g1, float[] p) {
+        if (r16 == DType.Q4_K_R16) {
+            k4Panel(w, base, cols, g0, g1, p);
+            return;
+        }
         int blocks = cols / 32, gb = groupBlockBytes(r16), n = ROWS * (g1 - g0);
         boolean q8 = r16 == DType.Q8_0_R16;
         for (int g = g0; g < g1; g++) {
@@ -143,5 +160,63 @@ public final class RowInterleave {
                 }
             }
         }
+    }
+
+    /** decodePanel for Q4_K_R16: per block column, the 16 rows' sub-block scales and mins, then y = d·sc·q − dmin·m. */
+    private static void k4Panel(byte[] w, int base, int cols, int g0, int g1, float[] p) {
+        int blocks = cols / 256, gb = 2304, n = ROWS * (g1 - g0);
+        float[] dsc = new float[8 * ROWS], dmm = new float[8 * ROWS];
+        for (int g = g0; g < g1; g++) {
+            int c = (g - g0) * ROWS;
+            for (int b = 0; b < blocks; b++) {
+                int col = base + (g * blocks + b) * gb;
+                k4Scales(w, col, dsc, dmm);
+                for (int h = 0; h < 4; h++) {
+                    FloatVector s1 = FloatVector.fromArray(F, dsc, 2 * h * ROWS), s2 = FloatVector.fromArray(F, dsc, (2 * h + 1) * ROWS);
+                    FloatVector m1 = FloatVector.fromArray(F, dmm, 2 * h * ROWS), m2 = FloatVector.fromArray(F, dmm, (2 * h + 1) * ROWS);
+                    int k = 256 * b + 64 * h;
+                    for (int l = 0; l < 32; l++) {
+                        IntVector q = (IntVector) ByteVector.fromArray(B, w, col + (16 + 32 * h + l) * ROWS)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(s1).sub(m1).intoArray(p, (k + l) * n + c);
+                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(s2).sub(m2)
+                                .intoArray(p, (k + 32 + l) * n + c);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The 16 rows' Q4_K header at block column col (bytes transposed: byte k of row r at col + 16k
+     * + r): dsc[16j + r] = d · scale j, dmm[16j + r] = dmin · min j for the eight 32-value
+     * sub-blocks j (ggml's 6-bit packing), as Dequantize.q4_k computes them.
+     */
+    static void k4Scales(byte[] w, int col, float[] dsc, float[] dmm) {
+        FloatVector d = half(w, col), dmin = half(w, col + 2 * ROWS);
+        int q = col + 4 * ROWS;
+        for (int j = 0; j < 4; j++) {
+            IntVector lo = bytes(w, q + j * ROWS), mid = bytes(w, q + (j + 4) * ROWS), hi = bytes(w, q + (j + 8) * ROWS);
+            // sub-block j: 6 bits of byte j / j + 4; sub-block j + 4: a nibble of byte j + 8 and the top 2 bits of byte j / j + 4
+            d.mul((FloatVector) lo.and(63).convert(VectorOperators.I2F, 0)).intoArray(dsc, j * ROWS);
+            dmin.mul((FloatVector) mid.and(63).convert(VectorOperators.I2F, 0)).intoArray(dmm, j * ROWS);
+            IntVector sc = hi.and(0xF).or(lo.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
+            IntVector m = hi.lanewise(VectorOperators.LSHR, 4).or(mid.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
+            d.mul((FloatVector) sc.convert(VectorOperators.I2F, 0)).intoArray(dsc, (j + 4) * ROWS);
+            dmin.mul((FloatVector) m.convert(VectorOperators.I2F, 0)).intoArray(dmm, (j + 4) * ROWS);
+        }
+    }
+
+    private static IntVector bytes(byte[] w, int at) {
+        return (IntVector) ByteVector.fromArray(B, w, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
+    /** The f16 whose low bytes are at w[at, +16) and high bytes at w[at + 16, +16), one per lane, as floats (exactly). */
+    private static FloatVector half(byte[] w, int at) {
+        IntVector h = bytes(w, at).or(bytes(w, at + ROWS).lanewise(VectorOperators.LSHL, 8));
+        IntVector e = h.and(0x7fff);
+        FloatVector v = e.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e.compare(VectorOperators.GE, 0x7c00))
+                .reinterpretAsFloats().mul(0x1p112f);
+        return v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 }

@@ -119,11 +119,12 @@ class WeightPlacementTest {
             if (rows16) interleaved++;
         }
         assertThat(moved).as("matrices moved to the heap").isGreaterThan(5);
-        if ((type.equals("Q8_0") || type.equals("Q4_0")) && RowInterleave.suits(DType.Q8_0, 16, 32)) {
+        if ((type.equals("Q8_0") || type.equals("Q4_0") || type.equals("q4_k_m")) && RowInterleave.suits(DType.Q8_0, 16, 32)) {
             assertThat(interleaved).as("matrices interleaved").isGreaterThan(5);
         }
         if (type.equals("q4_k_m") && QuantMatmul.decodesFasterOnHeap(DType.Q4_K)) {
-            assertThat(heap.stateDict().get("block0.mlp.up.weight").dtype()).isEqualTo(DType.Q4_K);
+            assertThat(heap.stateDict().get("block0.mlp.up.weight").dtype())
+                    .isEqualTo(RowInterleave.suits(DType.Q4_K, 512, 256) ? DType.Q4_K_R16 : DType.Q4_K);
         }
         for (Tensor t : mapped.stateDict().values()) {
             if (t.storage() instanceof Storage.Segment s) assertThat(s.segment().heapBase()).isEmpty();
