@@ -43,7 +43,9 @@ public enum DType {
     /** Q4_0 with 16 rows interleaved (as {@link #Q8_0_R16}): the 16 scales, then byte j (values j and j + 16) of the 16 rows, j = 0…15. */
     Q4_0_R16(32, 18),
     /** Q4_K with 16 rows interleaved: per group of 16 rows and block column, byte k of the 16 rows' blocks for k = 0…143 (2,304 bytes). */
-    Q4_K_R16(256, 144);
+    Q4_K_R16(256, 144),
+    /** Q6_K with 16 rows interleaved: per group of 16 rows and block column, byte k of the 16 rows' blocks for k = 0…209 (3,360 bytes). */
+    Q6_K_R16(256, 210);
 
     private final int blockSize;
     private final int blockBytes;
@@ -73,6 +75,7 @@ public enum DType {
             case Q8_0_R16 -> Q8_0;
             case Q4_0_R16 -> Q4_0;
             case Q4_K_R16 -> Q4_K;
+            case Q6_K_R16 -> Q6_K;
             default -> null;
         };
     }

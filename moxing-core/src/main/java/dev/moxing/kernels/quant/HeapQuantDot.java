@@ -154,6 +154,15 @@ final class HeapQuantDot {
             });
             return;
         }
+        if (t == DType.Q6_K_R16) {
+            pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
+                float[] dsc = new float[16 * RowInterleave.ROWS];
+                for (int g = from; g < to; g++) {
+                    q6kGroup(x, xOffset, w, base + g * (in / 256) * 3360, in / 256, y, yOffset + g * RowInterleave.ROWS, dsc);
+                }
+            });
+            return;
+        }
         int blocks = in / 32, gb = RowInterleave.groupBlockBytes(t);
         float[] xs = t == DType.Q4_0_R16 ? new float[blocks] : null; // -8 · (sum of x over a block): Q4_0's offset
         if (xs != null) {
@@ -201,6 +210,45 @@ final class HeapQuantDot {
                 acc = s2.add(s3).fma(FloatVector.fromArray(F, dsc, (j + 1) * 16), acc);
                 acc = FloatVector.fromArray(F, dmm, j * 16).fma(FloatVector.broadcast(F, -xsum[k]), acc);
                 acc = FloatVector.fromArray(F, dmm, (j + 1) * 16).fma(FloatVector.broadcast(F, -xsum[k + 1]), acc);
+            }
+        }
+        acc.intoArray(y, yo);
+    }
+
+    /**
+     * One group of 16 Q6_K_R16 rows at w[p] (blocks of 3,360 bytes, byte k of the 16 rows at p +
+     * 16k): per 16-value sub-block, four sums of q · x (ggml's four interleaved quarters of a half
+     * block), each scaled by its d · scale (RowInterleave.k6Scales).
+     */
+    private static void q6kGroup(float[] x, int xo, byte[] w, int p, int blocks, float[] y, int yo, float[] dsc) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, p += 3360, xo += 256) {
+            RowInterleave.k6Scales(w, p, dsc);
+            for (int h = 0; h < 2; h++) {
+                int ql = p + 64 * h * 16, qh = p + (128 + 32 * h) * 16, x0 = xo + 128 * h;
+                for (int half = 0; half < 2; half++) {
+                    FloatVector c1 = FloatVector.zero(F), c2 = c1, c3 = c1, c4 = c1;
+                    for (int l = 16 * half; l < 16 * half + 16; l++) {
+                        IntVector a = (IntVector) ByteVector.fromArray(B, w, ql + l * 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector bb = (IntVector) ByteVector.fromArray(B, w, ql + (l + 32) * 16)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector hb = (IntVector) ByteVector.fromArray(B, w, qh + l * 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        // value = low four bits | two bits of hb << 4, minus 32 (written out: a helper returning a vector would box)
+                        IntVector v1 = a.and(0xF).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        IntVector v2 = bb.and(0xF).or(hb.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32);
+                        IntVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hb.and(48)).sub(32);
+                        IntVector v4 = bb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(48)).sub(32);
+                        c1 = ((FloatVector) v1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[x0 + l]), c1);
+                        c2 = ((FloatVector) v2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[x0 + l + 32]), c2);
+                        c3 = ((FloatVector) v3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[x0 + l + 64]), c3);
+                        c4 = ((FloatVector) v4.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[x0 + l + 96]), c4);
+                    }
+                    int s = 8 * h + half;
+                    acc = c1.fma(FloatVector.fromArray(F, dsc, s * 16), acc);
+                    acc = c2.fma(FloatVector.fromArray(F, dsc, (s + 2) * 16), acc);
+                    acc = c3.fma(FloatVector.fromArray(F, dsc, (s + 4) * 16), acc);
+                    acc = c4.fma(FloatVector.fromArray(F, dsc, (s + 6) * 16), acc);
+                }
             }
         }
         acc.intoArray(y, yo);

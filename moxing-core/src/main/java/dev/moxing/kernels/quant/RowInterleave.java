@@ -41,7 +41,7 @@ public final class RowInterleave {
      * groups of rows, and 16 float lanes (the kernels hold one group in one vector).
      */
     public static boolean suits(DType t, long rows, long cols) {
-        return (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K) && L == ROWS && VectorDequant.VECTOR && rows > 0
+        return (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q6_K) && L == ROWS && VectorDequant.VECTOR && rows > 0
                 && rows % ROWS == 0 && cols > 0 && cols % t.blockSize() == 0;
     }
 
@@ -51,6 +51,7 @@ public final class RowInterleave {
             case Q8_0 -> DType.Q8_0_R16;
             case Q4_0 -> DType.Q4_0_R16;
             case Q4_K -> DType.Q4_K_R16;
+            case Q6_K -> DType.Q6_K_R16;
             default -> throw new IllegalArgumentException("RowInterleave: no interleaved layout for " + t);
         };
     }
@@ -66,11 +67,12 @@ public final class RowInterleave {
      * is contiguous in both layouts, so each is read and written in one piece.
      */
     public static void interleave(DType t, MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, int rows, int cols) {
-        if (!(t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K) || rows % ROWS != 0 || cols % t.blockSize() != 0) {
+        if (!(t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q6_K) || rows % ROWS != 0
+                || cols % t.blockSize() != 0) {
             throw new IllegalArgumentException("RowInterleave.interleave: " + t + " (" + rows + ", " + cols + ")");
         }
         int bb = t.blockBytes(), quants = bb - 2, blocks = cols / t.blockSize(), rowBytes = blocks * bb, gb = ROWS * bb;
-        boolean bytewise = t == DType.Q4_K; // every byte of the block transposed, its header included
+        boolean bytewise = t == DType.Q4_K || t == DType.Q6_K; // every byte of the block transposed, its header included
         byte[] in = new byte[ROWS * rowBytes], out = new byte[in.length];
         for (int g = 0; g < rows / ROWS; g++) {
             long at = (long) g * in.length;
@@ -106,9 +108,10 @@ public final class RowInterleave {
             int row = first + i, g = row / ROWS, r = row % ROWS;
             for (int b = 0; b < blocks; b++) {
                 long col = offset + ((long) g * blocks + b) * gb;
-                if (t == DType.Q4_K) { // gather the row's block and decode it as Dequantize does
+                if (t == DType.Q4_K || t == DType.Q6_K) { // gather the row's block and decode it as Dequantize does
                     for (int k = 0; k < block.length; k++) block[k] = w.get(ValueLayout.JAVA_BYTE, col + (long) k * ROWS + r);
-                    Dequantize.q4_k(blockSegment, 0, dst, d0 + i * cols + 256 * b);
+                    if (t == DType.Q4_K) Dequantize.q4_k(blockSegment, 0, dst, d0 + i * cols + 256 * b);
+                    else Dequantize.q6_k(blockSegment, 0, dst, d0 + i * cols + 256 * b);
                     continue;
                 }
                 float d = Float.float16ToFloat(w.get(HALF, col + 2L * r));
@@ -134,6 +137,10 @@ public final class RowInterleave {
     static void decodePanel(DType r16, byte[] w, int base, int cols, int g0, int g1, float[] p) {
         if (r16 == DType.Q4_K_R16) {
             k4Panel(w, base, cols, g0, g1, p);
+            return;
+        }
+        if (r16 == DType.Q6_K_R16) {
+            k6Panel(w, base, cols, g0, g1, p);
             return;
         }
         int blocks = cols / 32, gb = groupBlockBytes(r16), n = ROWS * (g1 - g0);
@@ -204,6 +211,50 @@ public final class RowInterleave {
             IntVector m = hi.lanewise(VectorOperators.LSHR, 4).or(mid.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
             d.mul((FloatVector) sc.convert(VectorOperators.I2F, 0)).intoArray(dsc, (j + 4) * ROWS);
             dmin.mul((FloatVector) m.convert(VectorOperators.I2F, 0)).intoArray(dmm, (j + 4) * ROWS);
+        }
+    }
+
+    /** decodePanel for Q6_K_R16: y = d · scale · (6-bit value − 32), 16 rows per vector. */
+    private static void k6Panel(byte[] w, int base, int cols, int g0, int g1, float[] p) {
+        int blocks = cols / 256, gb = 3360, n = ROWS * (g1 - g0);
+        float[] dsc = new float[16 * ROWS];
+        for (int g = g0; g < g1; g++) {
+            int c = (g - g0) * ROWS;
+            for (int b = 0; b < blocks; b++) {
+                int col = base + (g * blocks + b) * gb;
+                k6Scales(w, col, dsc);
+                for (int h = 0; h < 2; h++) {
+                    int ql = col + 64 * h * ROWS, qh = col + (128 + 32 * h) * ROWS, k = 256 * b + 128 * h;
+                    for (int l = 0; l < 32; l++) {
+                        IntVector a = (IntVector) ByteVector.fromArray(B, w, ql + l * ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector bb = (IntVector) ByteVector.fromArray(B, w, ql + (l + 32) * ROWS)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        IntVector hb = (IntVector) ByteVector.fromArray(B, w, qh + l * ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                        int s = 8 * h + l / 16;
+                        // value = low four bits | two bits of hb << 4, minus 32
+                        IntVector v1 = a.and(0xF).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                        IntVector v2 = bb.and(0xF).or(hb.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32);
+                        IntVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hb.and(48)).sub(32);
+                        IntVector v4 = bb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(48)).sub(32);
+                        ((FloatVector) v1.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, s * ROWS)).intoArray(p, (k + l) * n + c);
+                        ((FloatVector) v2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, (s + 2) * ROWS))
+                                .intoArray(p, (k + l + 32) * n + c);
+                        ((FloatVector) v3.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, (s + 4) * ROWS))
+                                .intoArray(p, (k + l + 64) * n + c);
+                        ((FloatVector) v4.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, (s + 6) * ROWS))
+                                .intoArray(p, (k + l + 96) * n + c);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 16 rows' Q6_K scales at block column col: dsc[16s + r] = d · scale s (int8), as Dequantize.q6_k computes d · sc. */
+    static void k6Scales(byte[] w, int col, float[] dsc) {
+        FloatVector d = half(w, col + 208 * ROWS);
+        for (int s = 0; s < 16; s++) {
+            IntVector sc = (IntVector) ByteVector.fromArray(B, w, col + (192 + s) * ROWS).convertShape(VectorOperators.B2I, I, 0);
+            d.mul((FloatVector) sc.convert(VectorOperators.I2F, 0)).intoArray(dsc, s * ROWS);
         }
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Q8_0 / Q4_0 / Q4_K matrices with 16 rows interleaved (RowInterleave) hold the same values as in ggml's
+ * Q8_0 / Q4_0 / Q4_K / Q6_K matrices with 16 rows interleaved (RowInterleave) hold the same values as in ggml's
  * block layout: decoded row by row they equal Dequantize's output exactly, and the matmul over
  * them (one row of x: HeapQuantDot's group kernels; several: the transposed-panel GEMM) agrees
  * with the block layout's to float rounding. Reference: an exact double-precision product of x
@@ -26,7 +26,7 @@ class RowInterleaveTest {
 
     @ParameterizedTest(name = "{0} ({1}, {2})")
     @CsvSource({"Q8_0, 16, 32", "Q8_0, 48, 288", "Q8_0, 320, 768", "Q4_0, 16, 32", "Q4_0, 48, 288", "Q4_0, 320, 768",
-        "Q4_K, 16, 256", "Q4_K, 48, 512", "Q4_K, 320, 768"})
+        "Q4_K, 16, 256", "Q4_K, 48, 512", "Q4_K, 320, 768", "Q6_K, 16, 256", "Q6_K, 48, 512", "Q6_K, 320, 768"})
     void sameValuesAndProducts(DType t, int out, int in) {
         assumeTrue(RowInterleave.suits(t, out, in), "needs 16 float lanes (AVX-512)");
         Random rnd = new Random(out * 7L + in);
@@ -82,7 +82,7 @@ class RowInterleaveTest {
     }
 
     @ParameterizedTest(name = "{0} ({1}, {2})")
-    @CsvSource({"Q8_0, 8, 32", "Q4_K, 16, 128", "Q6_K, 16, 256", "F16, 16, 32"})
+    @CsvSource({"Q8_0, 8, 32", "Q4_K, 16, 128", "Q6_K, 8, 256", "Q5_K, 16, 256", "F16, 16, 32"})
     void onlyWholeGroupsOfBlockTypes(DType t, int out, int in) {
         assertThat(RowInterleave.suits(t, out, in)).isFalse();
     }

@@ -15,16 +15,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A stored weight with its rows interleaved by 16 (what WeightPlacement makes of a loaded Q8_0 /
- * Q4_0 / Q4_K matrix) behaves as the same weight in ggml's block layout: the linear layer's output to
+ * Q4_0 / Q4_K / Q6_K matrix) behaves as the same weight in ggml's block layout: the linear layer's output to
  * float rounding, the gradient that reaches its input exactly (both decode to the same floats),
  * and rows looked up as an embedding exactly.
  */
 class InterleavedStoredWeightsTest {
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K"})
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void behavesAsTheBlockLayout(DType t) {
-        int out = 48, in = t == DType.Q4_K ? 512 : 96;
+        int out = 48, in = t.blockSize() == 256 ? 512 : 96;
         assumeTrue(RowInterleave.suits(t, out, in), "needs 16 float lanes (AVX-512)");
         Random rnd = new Random(3);
         float[] w = new float[out * in];
