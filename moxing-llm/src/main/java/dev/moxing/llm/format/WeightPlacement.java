@@ -19,9 +19,9 @@ import java.util.Map;
  * ({@link QuantMatmul#decodesFasterOnHeap}: F32 into {@code float[]}, F16 into {@code short[]},
  * Q8_0, Q4_0, and with AVX-512 Q4_K and Q6_K into {@code byte[]}) are copied from the file mapping
  * to the heap, in the background; everything else (BF16, other quants) stays mapped. The layout is
- * kept, except that Q8_0 / Q4_0 matrices of whole 16-row groups are interleaved on the way
- * ({@link RowInterleave}, types Q8_0_R16 / Q4_0_R16: vector-wide decoding, 1.3-1.4× tokens/s on one
- * thread) unless they are the token table or share bytes with another entry.
+ * kept, except that Q8_0, Q4_0, Q4_K and Q6_K matrices of whole 16-row groups are interleaved on
+ * the way ({@link RowInterleave}, types Q8_0_R16 … Q6_K_R16: vector-wide decoding, 1.3-1.5×
+ * tokens/s on one thread) unless they are the token table or share bytes with another entry.
  *
  * <p>Why: token generation reads every weight once per token. Over an array the decode kernels
  * compile to about half the instructions they take over a memory segment (see HeapQuantDot in
@@ -118,8 +118,8 @@ public final class WeightPlacement {
     }
 
     /**
-     * The entries of a slot whose rows go to the heap interleaved (RowInterleave: Q8_0 / Q4_0
-     * matrices of whole 16-row groups, read only by matmuls): not the token table, whose rows are
+     * The entries of a slot whose rows go to the heap interleaved (RowInterleave: Q8_0, Q4_0, Q4_K,
+     * Q6_K matrices of whole 16-row groups, read only by matmuls): not the token table, whose rows are
      * looked up one by one, and not an entry that shares bytes with another (a tied table).
      */
     private static List<String> interleavable(Slot slot, Map<String, Tensor> weights) {
