@@ -173,10 +173,11 @@ final class HeapQuantDot {
             }
         }
         pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
+            float[] scales = new float[RowInterleave.ROWS];
             for (int g = from; g < to; g++) {
                 int p = base + g * blocks * gb, yo = yOffset + g * RowInterleave.ROWS;
-                if (xs == null) q8Group(x, xOffset, w, p, blocks, y, yo);
-                else q4Group(x, xOffset, xs, w, p, blocks, y, yo);
+                if (xs == null) q8Group(x, xOffset, w, p, blocks, y, yo, scales);
+                else q4Group(x, xOffset, xs, w, p, blocks, y, yo, scales);
             }
         });
     }
@@ -254,20 +255,25 @@ final class HeapQuantDot {
         acc.intoArray(y, yo);
     }
 
-    /** 16 consecutive f16 at w[p] as floats (the widening of f16x4, which gives Float.float16ToFloat's values). */
-    static FloatVector scales16(byte[] w, int p) {
+    /**
+     * 16 consecutive f16 at w[p] as floats into d[0, 16) (the widening of f16x4, which gives
+     * Float.float16ToFloat's values). Through an array, not a returned vector: a vector crossing a
+     * method boundary is boxed whenever C2 does not inline the call, and it did not at every site.
+     */
+    static void scales16(byte[] w, int p, float[] d) {
         IntVector h = (IntVector) ByteVector.fromArray(B256, w, p).reinterpretAsShorts().convertShape(VectorOperators.S2I, I, 0);
         IntVector e = h.and(0x7fff);
         FloatVector v = e.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e.compare(VectorOperators.GE, 0x7c00))
                 .reinterpretAsFloats().mul(0x1p112f);
-        return v.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+        v.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats().intoArray(d, 0);
     }
 
     /** One group of 16 Q8_0_R16 rows at w[p]: four partial sums per block column (the FMA latency), then its scales. */
-    private static void q8Group(float[] x, int xo, byte[] w, int p, int blocks, float[] y, int yo) {
+    private static void q8Group(float[] x, int xo, byte[] w, int p, int blocks, float[] y, int yo, float[] scales) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, p += 544, xo += 32) {
-            FloatVector d = scales16(w, p);
+            scales16(w, p, scales);
+            FloatVector d = FloatVector.fromArray(F, scales, 0);
             int q = p + 32;
             FloatVector s0 = ((FloatVector) ByteVector.fromArray(B, w, q).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo]);
             FloatVector s1 = ((FloatVector) ByteVector.fromArray(B, w, q + 16).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo + 1]);
@@ -293,10 +299,11 @@ final class HeapQuantDot {
      * One group of 16 Q4_0_R16 rows at w[p]: byte j holds values j (low nibble) and j + 16 (high);
      * the offset 8 enters once per block as -8 · (sum of x), xs[b].
      */
-    private static void q4Group(float[] x, int xo, float[] xs, byte[] w, int p, int blocks, float[] y, int yo) {
+    private static void q4Group(float[] x, int xo, float[] xs, byte[] w, int p, int blocks, float[] y, int yo, float[] scales) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, p += 288, xo += 32) {
-            FloatVector d = scales16(w, p);
+            scales16(w, p, scales);
+            FloatVector d = FloatVector.fromArray(F, scales, 0);
             int q = p + 32;
             FloatVector s0 = FloatVector.broadcast(F, xs[b]), s1 = FloatVector.zero(F), s2 = s1, s3 = s1;
             for (int j = 0; j < 16; j += 2) {

@@ -148,11 +148,13 @@ public final class RowInterleave {
         }
         int blocks = cols / 32, gb = groupBlockBytes(r16), n = ROWS * (g1 - g0);
         boolean q8 = r16 == DType.Q8_0_R16;
+        float[] scales = new float[ROWS];
         for (int g = g0; g < g1; g++) {
             int c = (g - g0) * ROWS;
             for (int b = 0; b < blocks; b++) {
                 int col = base + (g * blocks + b) * gb;
-                FloatVector d = HeapQuantDot.scales16(w, col);
+                HeapQuantDot.scales16(w, col, scales);
+                FloatVector d = FloatVector.fromArray(F, scales, 0);
                 int k = 32 * b;
                 if (q8) {
                     for (int j = 0; j < 32; j++) {
@@ -203,10 +205,14 @@ public final class RowInterleave {
      * sub-blocks j (ggml's 6-bit packing), as Dequantize.q4_k computes them.
      */
     static void k4Scales(byte[] w, int col, float[] dsc, float[] dmm) {
-        FloatVector d = half(w, col), dmin = half(w, col + 2 * ROWS);
+        half(w, col, dsc, 0); // d and dmin, parked in slots the loop below overwrites last
+        half(w, col + 2 * ROWS, dmm, 0);
+        FloatVector d = FloatVector.fromArray(F, dsc, 0), dmin = FloatVector.fromArray(F, dmm, 0);
         int q = col + 4 * ROWS;
         for (int j = 0; j < 4; j++) {
-            IntVector lo = bytes(w, q + j * ROWS), mid = bytes(w, q + (j + 4) * ROWS), hi = bytes(w, q + (j + 8) * ROWS);
+            IntVector lo = (IntVector) ByteVector.fromArray(B, w, q + j * ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector mid = (IntVector) ByteVector.fromArray(B, w, q + (j + 4) * ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector hi = (IntVector) ByteVector.fromArray(B, w, q + (j + 8) * ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
             // sub-block j: 6 bits of byte j / j + 4; sub-block j + 4: a nibble of byte j + 8 and the top 2 bits of byte j / j + 4
             d.mul((FloatVector) lo.and(63).convert(VectorOperators.I2F, 0)).intoArray(dsc, j * ROWS);
             dmin.mul((FloatVector) mid.and(63).convert(VectorOperators.I2F, 0)).intoArray(dmm, j * ROWS);
@@ -254,23 +260,26 @@ public final class RowInterleave {
 
     /** The 16 rows' Q6_K scales at block column col: dsc[16s + r] = d · scale s (int8), as Dequantize.q6_k computes d · sc. */
     static void k6Scales(byte[] w, int col, float[] dsc) {
-        FloatVector d = half(w, col + 208 * ROWS);
+        half(w, col + 208 * ROWS, dsc, 0); // parked in the slot scale 0 overwrites first, after reading it
+        FloatVector d = FloatVector.fromArray(F, dsc, 0);
         for (int s = 0; s < 16; s++) {
             IntVector sc = (IntVector) ByteVector.fromArray(B, w, col + (192 + s) * ROWS).convertShape(VectorOperators.B2I, I, 0);
             d.mul((FloatVector) sc.convert(VectorOperators.I2F, 0)).intoArray(dsc, s * ROWS);
         }
     }
 
-    private static IntVector bytes(byte[] w, int at) {
-        return (IntVector) ByteVector.fromArray(B, w, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-    }
-
-    /** The f16 whose low bytes are at w[at, +16) and high bytes at w[at + 16, +16), one per lane, as floats (exactly). */
-    private static FloatVector half(byte[] w, int at) {
-        IntVector h = bytes(w, at).or(bytes(w, at + ROWS).lanewise(VectorOperators.LSHL, 8));
+    /**
+     * The f16 whose low bytes are at w[at, +16) and high bytes at w[at + 16, +16), one per lane, as
+     * floats (exactly) into out[off, +16): an array rather than a returned vector (see
+     * HeapQuantDot.scales16).
+     */
+    private static void half(byte[] w, int at, float[] out, int off) {
+        IntVector lo = (IntVector) ByteVector.fromArray(B, w, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector hi = (IntVector) ByteVector.fromArray(B, w, at + ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector h = lo.or(hi.lanewise(VectorOperators.LSHL, 8));
         IntVector e = h.and(0x7fff);
         FloatVector v = e.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e.compare(VectorOperators.GE, 0x7c00))
                 .reinterpretAsFloats().mul(0x1p112f);
-        return v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        v.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(out, off);
     }
 }
