@@ -108,6 +108,47 @@ public final class Gemm {
         gemm(pool, threads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
+    /** Supplies B's k block [p0, p0 + kc) already in the packed layout (see {@link #sgemmPackedB}). */
+    @FunctionalInterface
+    public interface PackedB {
+        void pack(int p0, int kc, float[] bp);
+    }
+
+    /** Columns per packed B panel: a caller that packs B itself writes panels this wide. */
+    public static int panelWidth() {
+        return NR;
+    }
+
+    /**
+     * C (m, n) = A (m, k) · B (k, n), C overwritten, on the calling thread, with B handed over in
+     * k blocks already packed: {@code b.pack(p0, kc, bp)} writes bp[q·NR·kc + (p − p0)·NR + j] =
+     * B[p][q·NR + j], zero for columns at or beyond n. For weights decoded straight into that
+     * layout (16-row interleaved quantized matrices), which skips a decode-then-pack pass. Block
+     * bounds are multiples of kAlign (a quantization block), n at most {@link #NC}.
+     */
+    public static void sgemmPackedB(int m, int n, int k, int kAlign, float[] a, int aOff, int lda, PackedB b, float[] c, int cOff,
+            int ldc) {
+        if (m < 0 || n < 0 || k < 0 || kAlign <= 0 || k % kAlign != 0 || n > NC || lda < k || ldc < n) {
+            throw new IllegalArgumentException("sgemmPackedB: m=" + m + " n=" + n + " k=" + k + " kAlign=" + kAlign + " lda=" + lda
+                    + " ldc=" + ldc);
+        }
+        if (m == 0 || n == 0) return;
+        checkRange("C", c, cOff, m, n, ldc);
+        if (k == 0) {
+            scale(m, n, 0f, c, cOff, ldc);
+            return;
+        }
+        checkRange("A", a, aOff, m, k, lda);
+        int units = k / kAlign, kBlocks = Math.min(units, Math.ceilDiv(k, KC)), nPanels = Math.ceilDiv(n, NR), mPanels = Math.ceilDiv(m, MR);
+        int kcMax = Math.ceilDiv(units, kBlocks) * kAlign;
+        float[] bp = SCRATCH.get().b(nPanels * NR * kcMax);
+        for (int kb = 0; kb < kBlocks; kb++) {
+            int p0 = units * kb / kBlocks * kAlign, kc = units * (kb + 1) / kBlocks * kAlign - p0;
+            b.pack(p0, kc, bp);
+            macro(false, a, aOff, lda, m, 0, mPanels, 0, nPanels, n, p0, kc, bp, 1f, kb == 0 ? 0f : 1f, c, cOff, ldc);
+        }
+    }
+
     /**
      * Batched: {@code batch} independent GEMMs, operand i at aOff + i*strideA etc. (a stride may
      * be 0 for a broadcast operand; strideC must not make two outputs overlap). Small matrices

@@ -193,8 +193,8 @@ public final class QuantMatmul {
 
     /**
      * Weights in the 16-row interleaved layout (always a heap byte array, see RowInterleave):
-     * decoding one token reads them with HeapQuantDot's group kernels; a prompt decodes panels of
-     * whole groups already transposed, (in, n), and multiplies them without a second transpose.
+     * decoding one token reads them with HeapQuantDot's group kernels; a prompt decodes whole
+     * groups straight into the GEMM's packed B panels (no separate packing pass).
      */
     private static void interleaved(WorkerPool pool, float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w,
             long wByteOffset, int out, float[] y, int yOffset, int grain) {
@@ -208,14 +208,14 @@ public final class QuantMatmul {
             HeapQuantDot.matvecInterleaved(pool, x, xOffset, in, wType, a, base, out, y, yOffset, grain);
             return;
         }
-        int panelGroups = Math.max(4, Math.min(16, PANEL_FLOATS / (in * RowInterleave.ROWS)));
+        int panelGroups = 16; // 256 rows of W at a time: a (k block × 256) packed B panel stays in L2
         pool.parallelFor(0, out / RowInterleave.ROWS, Math.max(1, Math.max(grain, 16) / RowInterleave.ROWS), (from, to) -> {
-            float[] p = SCRATCH.get().get(panelGroups * RowInterleave.ROWS * in);
             for (int g0 = from; g0 < to; g0 += panelGroups) {
-                int g1 = Math.min(to, g0 + panelGroups), n = (g1 - g0) * RowInterleave.ROWS;
-                RowInterleave.decodePanel(wType, a, base, in, g0, g1, p); // (in, n)
-                // Inside a pool job Gemm runs inline on this thread (the pool's nesting rule).
-                Gemm.sgemm(false, false, rows, n, in, 1f, x, xOffset, in, p, 0, n, 0f, y, yOffset + g0 * RowInterleave.ROWS, out);
+                int g = g0, g1 = Math.min(to, g0 + panelGroups), n = (g1 - g0) * RowInterleave.ROWS;
+                // the weights decoded straight into the GEMM's packed B panels, k block by k block
+                Gemm.sgemmPackedB(rows, n, in, wType.blockSize(), x, xOffset, in,
+                        (p0, kc, bp) -> RowInterleave.decodePacked(wType, a, base, in, g, g1, p0, kc, bp), y,
+                        yOffset + g0 * RowInterleave.ROWS, out);
             }
         });
     }

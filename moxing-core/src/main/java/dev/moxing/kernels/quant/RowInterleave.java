@@ -5,6 +5,7 @@ import static dev.moxing.kernels.quant.VectorDequant.F;
 import static dev.moxing.kernels.quant.VectorDequant.I;
 import static dev.moxing.kernels.quant.VectorDequant.L;
 
+import dev.moxing.kernels.Gemm;
 import dev.moxing.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,8 +45,8 @@ public final class RowInterleave {
      * Q6_K, whole groups of rows, and 16 float lanes (the kernels hold one group in one vector).
      */
     public static boolean suits(DType t, long rows, long cols) {
-        return (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q6_K) && L == ROWS && VectorDequant.VECTOR && rows > 0
-                && rows % ROWS == 0 && cols > 0 && cols % t.blockSize() == 0;
+        return (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q6_K) && L == ROWS && VectorDequant.VECTOR
+                && Gemm.panelWidth() == 2 * ROWS && rows > 0 && rows % ROWS == 0 && cols > 0 && cols % t.blockSize() == 0;
     }
 
     /** The interleaved counterpart of Q8_0, Q4_0, Q4_K, Q6_K. */
@@ -133,25 +134,30 @@ public final class RowInterleave {
     }
 
     /**
-     * Decodes groups [g0, g1) of the interleaved matrix at w[base..] (cols wide) as a (cols, n)
-     * panel, n = 16 (g1 - g0), into p[0, cols·n): p[k·n + j] is weight k of row 16·g0 + j. The
-     * transposed panel a GEMM multiplies without transposing it again.
+     * Decodes groups [g0, g1) of the interleaved matrix at w[base..] (cols wide), weights [p0, p0 +
+     * kc) of each row (whole blocks), straight into the packed layout of Gemm's B panels:
+     * bp[q·32·kc + (k − p0)·32 + j] is weight k of row 16·g0 + 32q + j, and the second half of a
+     * last, half-filled 32-column panel is zero. A GEMM then multiplies it with no packing step.
      */
-    static void decodePanel(DType r16, byte[] w, int base, int cols, int g0, int g1, float[] p) {
+    static void decodePacked(DType r16, byte[] w, int base, int cols, int g0, int g1, int p0, int kc, float[] bp) {
+        if ((g1 - g0) % 2 != 0) { // the unused half of the last panel
+            int q = (g1 - g0) / 2;
+            for (int k = 0; k < kc; k++) java.util.Arrays.fill(bp, q * 32 * kc + k * 32 + ROWS, q * 32 * kc + k * 32 + 32, 0f);
+        }
         if (r16 == DType.Q4_K_R16) {
-            k4Panel(w, base, cols, g0, g1, p);
+            k4Panel(w, base, cols, g0, g1, p0, kc, bp);
             return;
         }
         if (r16 == DType.Q6_K_R16) {
-            k6Panel(w, base, cols, g0, g1, p);
+            k6Panel(w, base, cols, g0, g1, p0, kc, bp);
             return;
         }
-        int blocks = cols / 32, gb = groupBlockBytes(r16), n = ROWS * (g1 - g0);
+        int blocks = cols / 32, gb = groupBlockBytes(r16);
         boolean q8 = r16 == DType.Q8_0_R16;
         float[] scales = new float[ROWS];
         for (int g = g0; g < g1; g++) {
-            int c = (g - g0) * ROWS;
-            for (int b = 0; b < blocks; b++) {
+            int c = panelOffset(g - g0, p0, kc); // + k·32 for weight k
+            for (int b = p0 / 32; b < (p0 + kc) / 32; b++) {
                 int col = base + (g * blocks + b) * gb;
                 HeapQuantDot.scales16(w, col, scales);
                 FloatVector d = FloatVector.fromArray(F, scales, 0);
@@ -159,28 +165,33 @@ public final class RowInterleave {
                 if (q8) {
                     for (int j = 0; j < 32; j++) {
                         ((FloatVector) ByteVector.fromArray(B, w, col + 2 * ROWS + j * ROWS).convertShape(VectorOperators.B2F, F, 0))
-                                .mul(d).intoArray(p, (k + j) * n + c);
+                                .mul(d).intoArray(bp, c + (k + j) * 32);
                     }
                 } else {
                     for (int j = 0; j < 16; j++) {
                         IntVector q = (IntVector) ByteVector.fromArray(B, w, col + 2 * ROWS + j * ROWS)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                        ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(p, (k + j) * n + c);
+                        ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(bp, c + (k + j) * 32);
                         ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                                .intoArray(p, (k + 16 + j) * n + c);
+                                .intoArray(bp, c + (k + 16 + j) * 32);
                     }
                 }
             }
         }
     }
 
-    /** decodePanel for Q4_K_R16: per block column, the 16 rows' sub-block scales and mins, then y = d·sc·q − dmin·m. */
-    private static void k4Panel(byte[] w, int base, int cols, int g0, int g1, float[] p) {
-        int blocks = cols / 256, gb = 2304, n = ROWS * (g1 - g0);
+    /** Where group i (from g0) of a packed block starting at weight p0 puts weight 0: bp[that + k·32] holds weight k. */
+    private static int panelOffset(int i, int p0, int kc) {
+        return (i / 2) * 32 * kc + (i % 2) * ROWS - p0 * 32;
+    }
+
+    /** decodePacked for Q4_K_R16: per block column, the 16 rows' sub-block scales and mins, then y = d·sc·q − dmin·m. */
+    private static void k4Panel(byte[] w, int base, int cols, int g0, int g1, int p0, int kc, float[] bp) {
+        int blocks = cols / 256, gb = 2304;
         float[] dsc = new float[8 * ROWS], dmm = new float[8 * ROWS];
         for (int g = g0; g < g1; g++) {
-            int c = (g - g0) * ROWS;
-            for (int b = 0; b < blocks; b++) {
+            int c = panelOffset(g - g0, p0, kc);
+            for (int b = p0 / 256; b < (p0 + kc) / 256; b++) {
                 int col = base + (g * blocks + b) * gb;
                 k4Scales(w, col, dsc, dmm);
                 for (int h = 0; h < 4; h++) {
@@ -190,9 +201,9 @@ public final class RowInterleave {
                     for (int l = 0; l < 32; l++) {
                         IntVector q = (IntVector) ByteVector.fromArray(B, w, col + (16 + 32 * h + l) * ROWS)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                        ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(s1).sub(m1).intoArray(p, (k + l) * n + c);
+                        ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(s1).sub(m1).intoArray(bp, c + (k + l) * 32);
                         ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(s2).sub(m2)
-                                .intoArray(p, (k + 32 + l) * n + c);
+                                .intoArray(bp, c + (k + 32 + l) * 32);
                     }
                 }
             }
@@ -223,13 +234,13 @@ public final class RowInterleave {
         }
     }
 
-    /** decodePanel for Q6_K_R16: y = d · scale · (6-bit value − 32), 16 rows per vector. */
-    private static void k6Panel(byte[] w, int base, int cols, int g0, int g1, float[] p) {
-        int blocks = cols / 256, gb = 3360, n = ROWS * (g1 - g0);
+    /** decodePacked for Q6_K_R16: y = d · scale · (6-bit value − 32), 16 rows per vector. */
+    private static void k6Panel(byte[] w, int base, int cols, int g0, int g1, int p0, int kc, float[] bp) {
+        int blocks = cols / 256, gb = 3360;
         float[] dsc = new float[16 * ROWS];
         for (int g = g0; g < g1; g++) {
-            int c = (g - g0) * ROWS;
-            for (int b = 0; b < blocks; b++) {
+            int c = panelOffset(g - g0, p0, kc);
+            for (int b = p0 / 256; b < (p0 + kc) / 256; b++) {
                 int col = base + (g * blocks + b) * gb;
                 k6Scales(w, col, dsc);
                 for (int h = 0; h < 2; h++) {
@@ -245,13 +256,13 @@ public final class RowInterleave {
                         IntVector v2 = bb.and(0xF).or(hb.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32);
                         IntVector v3 = a.lanewise(VectorOperators.LSHR, 4).or(hb.and(48)).sub(32);
                         IntVector v4 = bb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(48)).sub(32);
-                        ((FloatVector) v1.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, s * ROWS)).intoArray(p, (k + l) * n + c);
+                        ((FloatVector) v1.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, s * ROWS)).intoArray(bp, c + (k + l) * 32);
                         ((FloatVector) v2.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, (s + 2) * ROWS))
-                                .intoArray(p, (k + l + 32) * n + c);
+                                .intoArray(bp, c + (k + l + 32) * 32);
                         ((FloatVector) v3.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, (s + 4) * ROWS))
-                                .intoArray(p, (k + l + 64) * n + c);
+                                .intoArray(bp, c + (k + l + 64) * 32);
                         ((FloatVector) v4.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, dsc, (s + 6) * ROWS))
-                                .intoArray(p, (k + l + 96) * n + c);
+                                .intoArray(bp, c + (k + l + 96) * 32);
                     }
                 }
             }

@@ -26,7 +26,9 @@ class RowInterleaveTest {
 
     @ParameterizedTest(name = "{0} ({1}, {2})")
     @CsvSource({"Q8_0, 16, 32", "Q8_0, 48, 288", "Q8_0, 320, 768", "Q4_0, 16, 32", "Q4_0, 48, 288", "Q4_0, 320, 768",
-        "Q4_K, 16, 256", "Q4_K, 48, 512", "Q4_K, 320, 768", "Q6_K, 16, 256", "Q6_K, 48, 512", "Q6_K, 320, 768"})
+        "Q4_K, 16, 256", "Q4_K, 48, 512", "Q4_K, 320, 768", "Q6_K, 16, 256", "Q6_K, 48, 512", "Q6_K, 320, 768",
+        // rows longer than the GEMM's k block: the packed panels come in several k blocks
+        "Q4_0, 32, 2080", "Q8_0, 16, 1600", "Q4_K, 48, 1792", "Q6_K, 16, 1536"})
     void sameValuesAndProducts(DType t, int out, int in) {
         assumeTrue(RowInterleave.suits(t, out, in), "needs 16 float lanes (AVX-512)");
         Random rnd = new Random(out * 7L + in);
