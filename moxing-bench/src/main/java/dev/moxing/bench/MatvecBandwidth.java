@@ -70,13 +70,18 @@ public final class MatvecBandwidth {
                         seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes, arena);
                     }
                     if (heap) { // as WeightPlacement places a loaded model's quantized matrices
-                        byte[] a = new byte[Math.toIntExact(bytes)];
+                        // the array type WeightPlacement uses: float[] for F32, short[] for F16 / BF16, else byte[]
+                        MemorySegment heapSeg = switch (t) {
+                            case F32 -> MemorySegment.ofArray(new float[Math.toIntExact(bytes / 4)]);
+                            case F16, BF16 -> MemorySegment.ofArray(new short[Math.toIntExact(bytes / 2)]);
+                            default -> MemorySegment.ofArray(new byte[Math.toIntExact(bytes)]);
+                        };
                         if (placed == t) {
-                            MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, a, 0, a.length);
+                            heapSeg.copyFrom(seg);
                         } else {
-                            RowInterleave.interleave(t, seg, 0, MemorySegment.ofArray(a), 0, out, in);
+                            RowInterleave.interleave(t, seg, 0, heapSeg, 0, out, in);
                         }
-                        seg = MemorySegment.ofArray(a);
+                        seg = heapSeg;
                     }
                     DType k = placed; // the type the kernels read
                     // Warm-up until C2 has compiled the kernel, then timed calls.
