@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Q8_0 / Q4_0 / Q4_K / Q6_K matrices with 16 rows interleaved (RowInterleave) hold the same values as in ggml's
  * block layout: decoded row by row they equal Dequantize's output exactly, and the matmul over
- * them (one row of x: HeapQuantDot's group kernels; several: the transposed-panel GEMM) agrees
+ * them (one row of x: HeapQuantDot's group kernels; several: weights decoded into the GEMM's packed panels) agrees
  * with the block layout's to float rounding. Reference: an exact double-precision product of x
  * with the dequantized weights.
  */
