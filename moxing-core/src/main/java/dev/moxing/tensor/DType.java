@@ -36,11 +36,11 @@ public enum DType {
     /**
      * Q8_0 with 16 rows interleaved, Moxing's heap layout for decoding (never in a file): a matrix
      * of rows a multiple of 16 is stored group by group of 16 rows, and within a group block column
-     * by block column: the 16 rows' f16 scales, then byte j of the 16 rows for j = 0…31 (544
-     * bytes). One vector load is then the same weight of 16 rows. See {@code RowInterleave}.
+     * by block column, byte k of the 16 rows' blocks for k = 0…33 (544 bytes). One vector load is
+     * then the same weight of 16 rows. See {@code RowInterleave}.
      */
     Q8_0_R16(32, 34),
-    /** Q4_0 with 16 rows interleaved (as {@link #Q8_0_R16}): the 16 scales, then byte j (values j and j + 16) of the 16 rows, j = 0…15. */
+    /** Q4_0 with 16 rows interleaved (as {@link #Q8_0_R16}): byte k of the 16 rows' blocks, k = 0…17 (288 bytes). */
     Q4_0_R16(32, 18),
     /** Q4_K with 16 rows interleaved: per group of 16 rows and block column, byte k of the 16 rows' blocks for k = 0…143 (2,304 bytes). */
     Q4_K_R16(256, 144),

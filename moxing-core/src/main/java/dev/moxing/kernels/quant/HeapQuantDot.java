@@ -131,8 +131,6 @@ final class HeapQuantDot {
         return QuantMatmul.lanesSum(lanes, 0);
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-
     /**
      * y[yOffset, +out) = x[xOffset, +in) · Wᵀ for W the (out, in) matrix at w[base..] in the 16-row
      * interleaved layout ({@link RowInterleave}; L = 16): one group of 16 rows per step, each
@@ -142,42 +140,22 @@ final class HeapQuantDot {
      */
     static void matvecInterleaved(WorkerPool pool, float[] x, int xOffset, int in, DType t, byte[] w, int base, int out,
             float[] y, int yOffset, int grain) {
-        int groups = out / RowInterleave.ROWS;
-        if (t == DType.Q4_K_R16) {
-            float[] xsum = new float[in / 32]; // read-only, shared by all threads
-            KQuantDot.blockSums32(x, xOffset, in, xsum);
-            pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
-                float[] dsc = new float[8 * RowInterleave.ROWS], dmm = new float[8 * RowInterleave.ROWS];
-                for (int g = from; g < to; g++) {
-                    q4kGroup(x, xOffset, xsum, w, base + g * (in / 256) * 2304, in / 256, y, yOffset + g * RowInterleave.ROWS, dsc, dmm);
-                }
-            });
-            return;
-        }
-        if (t == DType.Q6_K_R16) {
-            pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
-                float[] dsc = new float[16 * RowInterleave.ROWS];
-                for (int g = from; g < to; g++) {
-                    q6kGroup(x, xOffset, w, base + g * (in / 256) * 3360, in / 256, y, yOffset + g * RowInterleave.ROWS, dsc);
-                }
-            });
-            return;
-        }
-        int blocks = in / 32, gb = RowInterleave.groupBlockBytes(t);
-        float[] xs = t == DType.Q4_0_R16 ? new float[blocks] : null; // -8 · (sum of x over a block): Q4_0's offset
-        if (xs != null) {
-            for (int b = 0; b < blocks; b++) {
-                float s = 0f;
-                for (int j = 0; j < 32; j++) s += x[xOffset + 32 * b + j];
-                xs[b] = -8f * s;
-            }
-        }
+        int groups = out / RowInterleave.ROWS, blocks = in / t.blockSize(), gb = RowInterleave.groupBlockBytes(t);
+        // per 32 values of x, read-only and shared by all threads: Q4_K's min term, Q4_0's offset 8 (as -8 · sum)
+        float[] xsum = t == DType.Q4_K_R16 || t == DType.Q4_0_R16 ? new float[in / 32] : null;
+        if (xsum != null) KQuantDot.blockSums32(x, xOffset, in, xsum);
+        if (t == DType.Q4_0_R16) for (int b = 0; b < xsum.length; b++) xsum[b] *= -8f;
         pool.parallelFor(0, groups, Math.max(1, grain / RowInterleave.ROWS), (from, to) -> {
-            float[] scales = new float[RowInterleave.ROWS];
+            float[] scales = new float[16 * RowInterleave.ROWS], mins = t == DType.Q4_K_R16 ? new float[8 * RowInterleave.ROWS] : null;
             for (int g = from; g < to; g++) {
                 int p = base + g * blocks * gb, yo = yOffset + g * RowInterleave.ROWS;
-                if (xs == null) q8Group(x, xOffset, w, p, blocks, y, yo, scales);
-                else q4Group(x, xOffset, xs, w, p, blocks, y, yo, scales);
+                switch (t) {
+                    case Q8_0_R16 -> q8Group(x, xOffset, w, p, blocks, y, yo, scales);
+                    case Q4_0_R16 -> q4Group(x, xOffset, xsum, w, p, blocks, y, yo, scales);
+                    case Q4_K_R16 -> q4kGroup(x, xOffset, xsum, w, p, blocks, y, yo, scales, mins);
+                    case Q6_K_R16 -> q6kGroup(x, xOffset, w, p, blocks, y, yo, scales);
+                    default -> throw new AssertionError(t);
+                }
             }
         });
     }
@@ -255,24 +233,11 @@ final class HeapQuantDot {
         acc.intoArray(y, yo);
     }
 
-    /**
-     * 16 consecutive f16 at w[p] as floats into d[0, 16) (the widening of f16x4, which gives
-     * Float.float16ToFloat's values). Through an array, not a returned vector: a vector crossing a
-     * method boundary is boxed whenever C2 does not inline the call, and it did not at every site.
-     */
-    static void scales16(byte[] w, int p, float[] d) {
-        IntVector h = (IntVector) ByteVector.fromArray(B256, w, p).reinterpretAsShorts().convertShape(VectorOperators.S2I, I, 0);
-        IntVector e = h.and(0x7fff);
-        FloatVector v = e.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.OR, 0x7f800000, e.compare(VectorOperators.GE, 0x7c00))
-                .reinterpretAsFloats().mul(0x1p112f);
-        v.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats().intoArray(d, 0);
-    }
-
     /** One group of 16 Q8_0_R16 rows at w[p]: four partial sums per block column (the FMA latency), then its scales. */
     private static void q8Group(float[] x, int xo, byte[] w, int p, int blocks, float[] y, int yo, float[] scales) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, p += 544, xo += 32) {
-            scales16(w, p, scales);
+            RowInterleave.half(w, p, scales, 0);
             FloatVector d = FloatVector.fromArray(F, scales, 0);
             int q = p + 32;
             FloatVector s0 = ((FloatVector) ByteVector.fromArray(B, w, q).convertShape(VectorOperators.B2F, F, 0)).mul(x[xo]);
@@ -302,7 +267,7 @@ final class HeapQuantDot {
     private static void q4Group(float[] x, int xo, float[] xs, byte[] w, int p, int blocks, float[] y, int yo, float[] scales) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, p += 288, xo += 32) {
-            scales16(w, p, scales);
+            RowInterleave.half(w, p, scales, 0);
             FloatVector d = FloatVector.fromArray(F, scales, 0);
             int q = p + 32;
             FloatVector s0 = FloatVector.broadcast(F, xs[b]), s1 = FloatVector.zero(F), s2 = s1, s3 = s1;

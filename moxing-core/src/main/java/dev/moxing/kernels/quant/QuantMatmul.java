@@ -198,8 +198,7 @@ public final class QuantMatmul {
      */
     private static void interleaved(WorkerPool pool, float[] x, int xOffset, int rows, int in, DType wType, MemorySegment w,
             long wByteOffset, int out, float[] y, int yOffset, int grain) {
-        if (!(w.heapBase().orElse(null) instanceof byte[] a) || out % RowInterleave.ROWS != 0 || in % 32 != 0
-                || !RowInterleave.suits(wType.interleavedFrom(), out, in)) {
+        if (!(w.heapBase().orElse(null) instanceof byte[] a) || !RowInterleave.suits(wType.interleavedFrom(), out, in)) {
             throw new IllegalArgumentException("QuantMatmul: " + wType + " weights (" + out + ", " + in
                     + ") must be whole groups of 16 rows in a heap byte array on a 16-lane machine");
         }

@@ -17,10 +17,10 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * The 16-row interleaved layout of Q8_0, Q4_0, Q4_K and Q6_K matrices ({@link DType#Q8_0_R16} …
  * {@link DType#Q6_K_R16}): rows in groups of 16, and inside a group, block column by block column,
- * for Q8_0 / Q4_0 the 16 rows' f16 scales followed by byte j of each of the 16 rows (Q8_0: j =
- * 0…31, 544 bytes; Q4_0: j = 0…15, 288 bytes), for Q4_K / Q6_K byte k of each of the 16 blocks, k
- * = 0…143 / 0…209 (headers included: their scales are unpacked for 16 rows at once). Same size as
- * the block layout, same values.
+ * byte k of each of the 16 rows' blocks for every k of a block (k = 0…33 for Q8_0, 0…17 Q4_0,
+ * 0…143 Q4_K, 0…209 Q6_K): byte k of row r at 16k + r. So the quantized values of 16 rows lie in
+ * 16-byte runs, and an f16 scale is its 16 low bytes followed by its 16 high bytes. Same size as the
+ * block layout, same values.
  *
  * <p>Why: decoding one token reads each weight once, and in the block layout every block of every
  * row pays for its own unpacking and every row for a horizontal sum at the end. Interleaved, one
@@ -36,7 +36,6 @@ import jdk.incubator.vector.VectorOperators;
 public final class RowInterleave {
     /** Rows per group. */
     public static final int ROWS = 16;
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private RowInterleave() {}
 
@@ -60,7 +59,7 @@ public final class RowInterleave {
         };
     }
 
-    /** Bytes of one block column of a group: 16 scales and 16 rows of quants. */
+    /** Bytes of one block column of a group: the 16 rows' blocks. */
     static int groupBlockBytes(DType r16) {
         return ROWS * r16.blockBytes();
     }
@@ -75,8 +74,7 @@ public final class RowInterleave {
                 || cols % t.blockSize() != 0) {
             throw new IllegalArgumentException("RowInterleave.interleave: " + t + " (" + rows + ", " + cols + ")");
         }
-        int bb = t.blockBytes(), quants = bb - 2, blocks = cols / t.blockSize(), rowBytes = blocks * bb, gb = ROWS * bb;
-        boolean bytewise = t == DType.Q4_K || t == DType.Q6_K; // every byte of the block transposed, its header included
+        int bb = t.blockBytes(), blocks = cols / t.blockSize(), rowBytes = blocks * bb, gb = ROWS * bb;
         byte[] in = new byte[ROWS * rowBytes], out = new byte[in.length];
         for (int g = 0; g < rows / ROWS; g++) {
             long at = (long) g * in.length;
@@ -84,13 +82,7 @@ public final class RowInterleave {
             for (int r = 0; r < ROWS; r++) {
                 for (int b = 0; b < blocks; b++) {
                     int from = r * rowBytes + b * bb, col = b * gb; // block b of row r; block column b of the group
-                    if (bytewise) {
-                        for (int k = 0; k < bb; k++) out[col + k * ROWS + r] = in[from + k];
-                        continue;
-                    }
-                    out[col + 2 * r] = in[from];
-                    out[col + 2 * r + 1] = in[from + 1];
-                    for (int j = 0; j < quants; j++) out[col + 2 * ROWS + j * ROWS + r] = in[from + 2 + j];
+                    for (int k = 0; k < bb; k++) out[col + k * ROWS + r] = in[from + k];
                 }
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + at, out.length);
@@ -99,7 +91,8 @@ public final class RowInterleave {
 
     /**
      * Decodes rows [first, first + count) of the interleaved (rows, cols) matrix at w[offset..]
-     * into dst[d0..] row after row: the values {@link Dequantize#row} gives for the block layout.
+     * into dst[d0..] row after row: each block is gathered back into ggml's layout and decoded by
+     * {@link Dequantize#row}, so the values are the block layout's exactly.
      */
     public static void decodeRows(DType r16, MemorySegment w, long offset, int cols, int first, int count, float[] dst, int d0) {
         DType t = r16.interleavedFrom();
@@ -112,23 +105,8 @@ public final class RowInterleave {
             int row = first + i, g = row / ROWS, r = row % ROWS;
             for (int b = 0; b < blocks; b++) {
                 long col = offset + ((long) g * blocks + b) * gb;
-                if (t == DType.Q4_K || t == DType.Q6_K) { // gather the row's block and decode it as Dequantize does
-                    for (int k = 0; k < block.length; k++) block[k] = w.get(ValueLayout.JAVA_BYTE, col + (long) k * ROWS + r);
-                    if (t == DType.Q4_K) Dequantize.q4_k(blockSegment, 0, dst, d0 + i * cols + 256 * b);
-                    else Dequantize.q6_k(blockSegment, 0, dst, d0 + i * cols + 256 * b);
-                    continue;
-                }
-                float d = Float.float16ToFloat(w.get(HALF, col + 2L * r));
-                int y = d0 + i * cols + 32 * b;
-                if (t == DType.Q8_0) {
-                    for (int j = 0; j < 32; j++) dst[y + j] = w.get(ValueLayout.JAVA_BYTE, col + 2 * ROWS + (long) j * ROWS + r) * d;
-                } else {
-                    for (int j = 0; j < 16; j++) {
-                        int q = w.get(ValueLayout.JAVA_BYTE, col + 2 * ROWS + (long) j * ROWS + r) & 0xFF;
-                        dst[y + j] = ((q & 0xF) - 8) * d;
-                        dst[y + j + 16] = ((q >>> 4) - 8) * d;
-                    }
-                }
+                for (int k = 0; k < block.length; k++) block[k] = w.get(ValueLayout.JAVA_BYTE, col + (long) k * ROWS + r);
+                Dequantize.row(t, blockSegment, 0, dst, d0 + i * cols + b * t.blockSize(), t.blockSize());
             }
         }
     }
@@ -159,7 +137,7 @@ public final class RowInterleave {
             int c = panelOffset(g - g0, p0, kc); // + k·32 for weight k
             for (int b = p0 / 32; b < (p0 + kc) / 32; b++) {
                 int col = base + (g * blocks + b) * gb;
-                HeapQuantDot.scales16(w, col, scales);
+                half(w, col, scales, 0);
                 FloatVector d = FloatVector.fromArray(F, scales, 0);
                 int k = 32 * b;
                 if (q8) {
@@ -281,10 +259,11 @@ public final class RowInterleave {
 
     /**
      * The f16 whose low bytes are at w[at, +16) and high bytes at w[at + 16, +16), one per lane, as
-     * floats (exactly) into out[off, +16): an array rather than a returned vector (see
-     * HeapQuantDot.scales16).
+     * floats (exactly) into out[off, +16) — the block's scale d for 16 rows. Through an array, not
+     * a returned vector: a vector crossing a method boundary is boxed whenever C2 does not inline
+     * the call, and it did not at every site.
      */
-    private static void half(byte[] w, int at, float[] out, int off) {
+    static void half(byte[] w, int at, float[] out, int off) {
         IntVector lo = (IntVector) ByteVector.fromArray(B, w, at).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
         IntVector hi = (IntVector) ByteVector.fromArray(B, w, at + ROWS).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
         IntVector h = lo.or(hi.lanewise(VectorOperators.LSHL, 8));
