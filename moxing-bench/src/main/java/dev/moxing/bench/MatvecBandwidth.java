@@ -4,6 +4,7 @@ import dev.moxing.kernels.quant.QuantMatmul;
 import dev.moxing.kernels.quant.Quantize;
 import dev.moxing.kernels.quant.RowInterleave;
 import dev.moxing.parallel.WorkerPool;
+import dev.moxing.tensor.ArrayAddress;
 import dev.moxing.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,11 +72,14 @@ public final class MatvecBandwidth {
                     }
                     if (heap) { // as WeightPlacement places a loaded model's quantized matrices
                         // the array type WeightPlacement uses: float[] for F32, short[] for F16 / BF16, else byte[]
+                        // and, as there, viewed from the array's first cache line (ArrayAddress)
+                        int room = Math.toIntExact(bytes + ArrayAddress.LINE);
                         MemorySegment heapSeg = switch (t) {
-                            case F32 -> MemorySegment.ofArray(new float[Math.toIntExact(bytes / 4)]);
-                            case F16, BF16 -> MemorySegment.ofArray(new short[Math.toIntExact(bytes / 2)]);
-                            default -> MemorySegment.ofArray(new byte[Math.toIntExact(bytes)]);
+                            case F32 -> MemorySegment.ofArray(new float[room / 4]);
+                            case F16, BF16 -> MemorySegment.ofArray(new short[room / 2]);
+                            default -> MemorySegment.ofArray(new byte[room]);
                         };
+                        heapSeg = heapSeg.asSlice(ArrayAddress.alignmentPadding(heapSeg), bytes);
                         if (placed == t) {
                             heapSeg.copyFrom(seg);
                         } else {
