@@ -7,8 +7,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Where a Java array's first element lies in memory, modulo a cache line, so that data placed in
- * a large array can start on a 64-byte boundary.
+ * Where a heap array's data lies in memory, modulo a cache line, so that data placed in a large
+ * array can start on a 64-byte boundary.
  *
  * <p>Why: a 64-byte vector load from an address that is not a multiple of 64 spans two cache
  * lines. Streaming an F32 matrix from memory on one thread (AVX-512, Zen 5), 768-wide rows, the
@@ -18,10 +18,10 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>How: Java has no API for an array's address, but a critical downcall may be passed a heap
  * array and receives its address; libc's {@code memmove(p, p, 0)} copies nothing and returns
- * {@code p}. The answer holds until a collector moves the array: large arrays are allocated in
- * the old generation (G1: in humongous regions, never moved; Serial: moved only by a full
- * collection that frees space below them), and a moved array only loses speed, never
- * correctness. Without native access ({@code --enable-native-access}), or where the C library has
+ * {@code p}. The answer holds until a collector moves the array. A model's arrays are too large
+ * to be moved often: G1 allocates them in humongous regions, which it does not move; the serial
+ * collector allocates an array larger than its eden in the old generation, where only a full
+ * collection that frees space below it moves it. A moved array loses speed, never correctness. Without native access ({@code --enable-native-access}), or where the C library has
  * no {@code memmove}, the offset is unknown and callers place data as if it were aligned.
  */
 public final class ArrayAddress {
