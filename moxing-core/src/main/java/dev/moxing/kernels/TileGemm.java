@@ -55,25 +55,61 @@ final class TileGemm {
     static void mul(int m, int n, int k, float alpha, float[] a, int aOff, int ars, int acs,
                     float[] b, int bOff, int ldb, boolean accumulate, float[] c, int cOff, int ldc, int causal, int diag) {
         for (int j0 = 0; j0 < n; j0 += NB) {
-            int i = 0;
-            for (; i < m; ) {
-                int rows = i + 8 <= m ? 8 : 1;
-                int last = i + rows - 1, p0 = 0, p1 = k;
-                if (causal == COLS_UPTO && j0 > last + diag) { // no row of the block needs these columns
-                    i += rows;
-                    continue;
-                }
-                if (causal == K_UPTO) p1 = Math.min(k, last + diag + 1);
-                if (causal == K_FROM) p0 = Math.max(0, i - diag);
-                if (p0 < p1 || !accumulate) {
-                    int ao = aOff + i * ars + p0 * acs, bo = bOff + p0 * ldb + j0, co = cOff + i * ldc + j0;
-                    int kk = Math.max(0, p1 - p0);
-                    if (rows == 8) block8(kk, alpha, a, ao, ars, acs, b, bo, ldb, accumulate, c, co, ldc, n - j0);
-                    else block1(kk, alpha, a, ao, acs, b, bo, ldb, accumulate, c, co, n - j0);
-                }
-                i += rows;
+            int cols = Math.min(NB, n - j0);
+            // A partial block's masked loads and stores span NB columns; where that runs past the end
+            // of b or c, the Vector API takes an out-of-range path, and once a compiled block8 has
+            // seen it the whole loop slows down (attention at head size 48: 2.8x). Such blocks go
+            // through padded copies instead, so the kernels only ever see in-range offsets.
+            if (cols < NB && (k > 0 && bOff + (long) (k - 1) * ldb + j0 + NB > b.length
+                    || m > 0 && cOff + (long) (m - 1) * ldc + j0 + NB > c.length)) {
+                edgeColumns(m, cols, k, alpha, a, aOff, ars, acs, b, bOff + j0, ldb, accumulate, c, cOff + j0, ldc,
+                        causal, causal == COLS_UPTO ? diag - j0 : diag);
+            } else {
+                columns(m, n, k, alpha, a, aOff, ars, acs, b, bOff, ldb, accumulate, c, cOff, ldc, causal, diag, j0);
             }
         }
+    }
+
+    /** Columns [j0, j0 + NB) ∩ [0, n) of C, every row. */
+    private static void columns(int m, int n, int k, float alpha, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
+                                int ldb, boolean accumulate, float[] c, int cOff, int ldc, int causal, int diag, int j0) {
+        for (int i = 0; i < m; ) {
+            int rows = i + 8 <= m ? 8 : 1;
+            int last = i + rows - 1, p0 = 0, p1 = k;
+            if (causal == COLS_UPTO && j0 > last + diag) { // no row of the block needs these columns
+                i += rows;
+                continue;
+            }
+            if (causal == K_UPTO) p1 = Math.min(k, last + diag + 1);
+            if (causal == K_FROM) p0 = Math.max(0, i - diag);
+            if (p0 < p1 || !accumulate) {
+                int ao = aOff + i * ars + p0 * acs, bo = bOff + p0 * ldb + j0, co = cOff + i * ldc + j0;
+                int kk = Math.max(0, p1 - p0);
+                if (rows == 8) block8(kk, alpha, a, ao, ars, acs, b, bo, ldb, accumulate, c, co, ldc, n - j0);
+                else block1(kk, alpha, a, ao, acs, b, bo, ldb, accumulate, c, co, n - j0);
+            }
+            i += rows;
+        }
+    }
+
+    /** Per-thread padded copies for {@link #edgeColumns}: B's columns (k, NB), C's (m, NB). */
+    private static final ThreadLocal<float[][]> EDGE = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * The last, partial column block (cols &lt; NB) when its full-width vectors would run past the
+     * end of b or c: copies those columns of B and C into arrays NB wide, multiplies there, and
+     * copies C's columns back (all of them, so entries the causal mode skips come back unchanged).
+     */
+    private static void edgeColumns(int m, int cols, int k, float alpha, float[] a, int aOff, int ars, int acs, float[] b,
+                                    int bOff, int ldb, boolean accumulate, float[] c, int cOff, int ldc, int causal, int diag) {
+        float[][] edge = EDGE.get();
+        if (edge[0].length < k * NB) edge[0] = new float[k * NB];
+        if (edge[1].length < m * NB) edge[1] = new float[m * NB];
+        float[] bs = edge[0], cs = edge[1];
+        for (int p = 0; p < k; p++) System.arraycopy(b, bOff + p * ldb, bs, p * NB, cols);
+        for (int i = 0; i < m; i++) System.arraycopy(c, cOff + i * ldc, cs, i * NB, cols);
+        columns(m, cols, k, alpha, a, aOff, ars, acs, bs, 0, NB, accumulate, cs, 0, NB, causal, diag, 0);
+        for (int i = 0; i < m; i++) System.arraycopy(cs, i * NB, c, cOff + i * ldc, cols);
     }
 
     /** 8 rows of C (at cOff, stride ldc) by the first min(cols, 2L) columns. */

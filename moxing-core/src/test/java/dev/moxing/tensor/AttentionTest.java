@@ -34,7 +34,9 @@ class AttentionTest {
     @ParameterizedTest
     @CsvSource({
             "1,1,1,1,5,true", "2,3,3,7,8,true", "2,4,2,70,16,true", "1,2,2,130,8,false", "2,6,3,65,32,true",
-            "1,2,1,64,64,true", "1,2,2,3,8,true"})
+            "1,2,1,64,64,true", "1,2,2,3,8,true",
+            // head size 48: a full column block and a partial one that ends at the arrays' end (TileGemm.edgeColumns)
+            "2,3,3,70,48,true", "1,2,2,130,48,false"})
     void matchesNaiveForwardAndBackward(int b, int h, int hkv, int t, int d, boolean causal) {
         check(b, h, hkv, t, t, d, causal);
     }
@@ -73,7 +75,7 @@ class AttentionTest {
     @ParameterizedTest
     @CsvSource({
             "2,4,4,70,16,true,true", "2,4,4,70,16,true,false", "1,6,3,65,32,true,true", "2,2,2,130,8,false,true",
-            "1,2,2,3,5,true,false", "1,1,1,64,64,true,true", "1,2,1,1,8,true,true"})
+            "1,2,2,3,5,true,false", "1,1,1,64,64,true,true", "1,2,1,1,8,true,true", "1,6,6,65,48,true,true"})
     void readsHeadsInterleavedInRows(int b, int h, int hkv, int t, int d, boolean causal, boolean gradInRows) {
         Rng rng = new Rng(b * 1000 + h * 100 + t * 10 + d);
         Tensor q = Tensor.randn(rng, b, t, h, d).setRequiresGrad(true);
