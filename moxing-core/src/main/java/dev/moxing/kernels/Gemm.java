@@ -348,7 +348,15 @@ public final class Gemm {
                 int r = 0;
                 for (; r + L <= MR; r += L) FloatVector.fromArray(S, a, src + r0 + r).intoArray(ap, dd + r);
                 if (MR_TAIL != 0) {
-                    FloatVector.fromArray(S, a, src + r0 + r, MR_TAIL_MASK).intoArray(ap, dd + r, MR_TAIL_MASK);
+                    // Masked only where the full vector stays inside both arrays: a masked access
+                    // running past an array's end takes the Vector API's out-of-range path, which
+                    // slows the whole compiled loop once seen (see TileGemm.edgeColumns).
+                    int s0 = src + r0 + r, d0 = dd + r;
+                    if (s0 + L <= a.length && d0 + L <= ap.length) {
+                        FloatVector.fromArray(S, a, s0, MR_TAIL_MASK).intoArray(ap, d0, MR_TAIL_MASK);
+                    } else {
+                        System.arraycopy(a, s0, ap, d0, MR_TAIL);
+                    }
                 }
             }
             if (fullRows < rows) {
