@@ -10,7 +10,6 @@ import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -38,11 +37,7 @@ import java.util.Map;
  * be faulted in, which on these VMs runs at ~330 MB/s (a 1 GB array: 3.1 s to allocate, 0.05 s
  * the second time). Copied up front, stories110M Q8_0 was ready in 0.7 s instead of 0.25 s and a
  * 1 GB model would have taken ~4 s. So the model is built over the mapping and is ready at once;
- * a daemon thread copies one matrix after another, starting once the model's first forward pass is
- * done or after 2 s (that pass runs while the JIT compiles the kernels, and the copy beside it on
- * 2 cores delayed the first token: stories15M Q4_0 1.3-1.8 s → 0.8-1.0 s, stories110M Q8_0 2.4-2.8
- * → 2.0-2.2 s; a 128-token answer from 110M Q8_0 takes ~0.3 s longer, decoding longer from the
- * mapping), and hands each to the model
+ * a daemon thread copies one matrix after another and hands each to the model
  * ({@link WeightHandover}), which swaps it in before the next block of a forward pass. The kernels
  * give the same bits over either storage (interleaved rows: the same values, summed in another
  * order, so the last bits differ), so only the speed changes while it runs. The copied
@@ -64,9 +59,6 @@ public final class WeightPlacement {
      * touched when it is allocated, before the mapping's pages it replaces are released.
      */
     private static final long CHUNK_BYTES = 16L << 20;
-
-    /** How long the copy waits for the model's first forward pass before it starts anyway (see WeightHandover.awaitStart). */
-    private static final Duration START_WAIT = Duration.ofSeconds(2);
 
     private WeightPlacement() {}
 
@@ -173,7 +165,6 @@ public final class WeightPlacement {
      * A failure (an array the heap cannot hold after all) stops it; the rest stay mapped.
      */
     private static void copy(List<Slot> slots, List<Long> arrayBytes, Map<String, Tensor> weights, WeightHandover handover) {
-        handover.awaitStart(START_WAIT);
         try {
             MemorySegment array = null;
             int current = -1;

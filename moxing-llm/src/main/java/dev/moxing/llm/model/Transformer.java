@@ -198,15 +198,7 @@ public final class Transformer extends Module {
         if (cache != null) cache.advance(t);
         if (lastOnly && t > 1) x = x.narrow(1, t - 1, 1);                          // (B, 1, C)
         x = finalNorm.forward(x);
-        Tensor logits = Linear.apply(x, head == null ? tokens.weight() : head.weight(), null); // (B, T, V)
-        firstPassDone();
-        return logits;
-    }
-
-    /** A weight copy in progress waits for the first forward pass before it starts (WeightHandover.awaitStart). */
-    private void firstPassDone() {
-        WeightHandover h = handover;
-        if (h != null) h.allowStart();
+        return Linear.apply(x, head == null ? tokens.weight() : head.weight(), null); // (B, T, V)
     }
 
     /**
@@ -234,9 +226,7 @@ public final class Transformer extends Module {
             takeHandedOverWeights();
             x = blocks.get(i).forward(x, null, i, 0);
         }
-        x = finalNorm.forward(x);
-        firstPassDone();
-        return x;
+        return finalNorm.forward(x);
     }
 
     /** An empty F32 cache for the model's context. */

@@ -6,10 +6,8 @@ import dev.moxing.tensor.Storage;
 import dev.moxing.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Weights handed to a model by a background thread, each holding the same values as a weight the
@@ -24,24 +22,7 @@ public final class WeightHandover {
     private record Ready(String name, Tensor value) {}
 
     private final ConcurrentLinkedQueue<Ready> ready = new ConcurrentLinkedQueue<>();
-    private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
-
-    /**
-     * Producer: waits until the model has finished its first forward pass (or someone waits for the
-     * copy, {@link Transformer#settleWeights}), at most {@code maxWait}. Why: the first pass runs
-     * while the JIT compiles the kernels, mostly interpreted, and a copy running beside it on a
-     * small machine delays the first token (stories15M Q4_0, 2 cores: 1.37 s with the copy
-     * beside it, 0.9 s without). The bound starts the copy of a model that is loaded and left idle.
-     */
-    public void awaitStart(Duration maxWait) {
-        await(started, maxWait);
-    }
-
-    /** The model: its first forward pass is done (or it waits for the copy); the producer may start. */
-    void allowStart() {
-        started.countDown();
-    }
 
     /** Producer: {@code value} (same shape, dtype and values as the model's weight {@code name}) is ready. */
     public void offer(String name, Tensor value) {
@@ -55,18 +36,10 @@ public final class WeightHandover {
 
     /** Waits until the producer has finished. */
     void awaitFinished() {
-        allowStart();
-        await(finished, null);
-    }
-
-    /** Waits for {@code latch} (at most {@code maxWait} when not null), keeping an interrupt for later. */
-    private static void await(CountDownLatch latch, Duration maxWait) {
         boolean interrupted = false;
-        long deadline = maxWait == null ? 0 : System.nanoTime() + maxWait.toNanos();
         while (true) {
             try {
-                if (maxWait == null) latch.await();
-                else latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                finished.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
