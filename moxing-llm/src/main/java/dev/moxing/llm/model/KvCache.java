@@ -69,6 +69,7 @@ public final class KvCache {
             batch = b;
             heads = h;
             dim = d;
+            checkFits(capacity); // at the first token, not when the buffers grow that far
         } else if (b != batch || h != heads || d != dim) {
             throw new IllegalArgumentException("KV cache: holds (" + batch + ", " + heads + ", ·, " + dim + "), got "
                     + b + ", " + h + ", ·, " + d);
@@ -114,13 +115,20 @@ public final class KvCache {
 
     /** A (B, Hkv, n, D) buffer: heap floats for F32, heap bytes in the stored layout otherwise. */
     private Tensor allocate(int n) {
+        checkFits(n);
         if (type == KvCacheType.F32) return Tensor.zeros(batch, heads, n, dim);
         long bytes = type.dtype().bytesFor((long) batch * heads * n * dim);
-        if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("KV cache: one layer's " + type + " keys need " + bytes
-                    + " bytes, more than one Java array holds; use a shorter context");
-        }
         return Tensor.fromSegment(MemorySegment.ofArray(new byte[(int) bytes]), type.dtype(), batch, heads, n, dim);
+    }
+
+    /** One layer's keys for n positions must fit in one Java array (F32: floats, else bytes). */
+    private void checkFits(int n) {
+        long values = (long) batch * heads * n * dim;
+        long units = type == KvCacheType.F32 ? values : type.dtype().bytesFor(values);
+        if (units > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("KV cache: one layer's " + type + " keys for " + n + " positions need "
+                    + type.dtype().bytesFor(values) + " bytes, more than one Java array holds; use a shorter context");
+        }
     }
 
     /** Stores x (B, Hkv, Tnew, D) in rows length.. of buf and returns the view of rows 0..length+Tnew. */

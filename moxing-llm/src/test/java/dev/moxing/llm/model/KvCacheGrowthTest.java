@@ -1,6 +1,7 @@
 package dev.moxing.llm.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moxing.random.Rng;
 import dev.moxing.tensor.Tensor;
@@ -46,6 +47,17 @@ class KvCacheGrowthTest {
         assertThat(grown.allocatedBytes()).isEqualTo(once.allocatedBytes())
                 .isEqualTo(2 * type.dtype().bytesFor((long) HEADS * 256 * DIM));
         if (type == KvCacheType.F32) assertThat(a[0].toFloatArray()).containsExactly(rows(0, 200, 1).toFloatArray());
+    }
+
+    /** A context whose cache could never fit in Java arrays is refused at the first token, not when the buffers reach it. */
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void aContextTooLargeForOneArrayIsRefusedAtTheFirstAppend(KvCacheType type) {
+        KvCache cache = new KvCache(1, 1 << 26, type); // 2 heads x 2^26 positions x 64 values per layer
+        assertThatThrownBy(() -> cache.append(0, rows(0, 1, 1), rows(0, 1, 2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("67108864 positions").hasMessageContaining("use a shorter context");
+        assertThat(cache.allocatedBytes()).isZero();
     }
 
     @Test
