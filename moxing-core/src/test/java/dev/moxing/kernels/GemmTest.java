@@ -1,6 +1,7 @@
 package dev.moxing.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.moxing.parallel.WorkerPool;
@@ -56,6 +57,25 @@ class GemmTest {
         check(rnd, POOL1, false, false, 100, 70, 300, 1f, 0f);
         check(rnd, POOL1, true, true, 50, 33, 1700, 0.5f, 2f);
         check(rnd, POOL1, false, true, 1023, 17, 33, -1f, 1f);
+    }
+
+    /**
+     * op(A) = Aᵀ with A (k, m) filling its array exactly: packing copies each panel's last 12 of
+     * every row with a masked vector, which at the array's end would run past it (a path that slows
+     * the compiled loop), so there it copies with arraycopy instead; the product must not change.
+     */
+    @Test
+    void transposedAPackedUpToTheArraysEnd() {
+        Random rnd = new Random(11);
+        for (int[] s : new int[][] {{24, 64, 30}, {36, 96, 20}, {12, 256, 16}}) { // above Gemm.SMALL: the packed path
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = random(rnd, k * m), b = random(rnd, k * n), c = new float[m * n], expected = new float[m * n];
+            GemmReference.sgemm(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 0f, expected, 0, n);
+            Gemm.sgemm(POOL1, true, false, m, n, k, 1f, a, 0, m, b, 0, n, 0f, c, 0, n);
+            for (int i = 0; i < c.length; i++) {
+                assertThat(c[i]).as("m=%d n=%d k=%d at %d", m, n, k, i).isCloseTo(expected[i], within(1e-4f * (1 + Math.abs(expected[i]))));
+            }
+        }
     }
 
     @Test
