@@ -58,7 +58,7 @@ public final class WeightPlacement {
      * young collections, 0.5 s). Not one array for everything: the pages of an array are all
      * touched when it is allocated, before the mapping's pages it replaces are released.
      */
-    private static final long CHUNK_BYTES = 16L << 20;
+    private static final long CHUNK_BYTES = 64L << 20;
 
     private WeightPlacement() {}
 
