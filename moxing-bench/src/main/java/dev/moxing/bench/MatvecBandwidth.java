@@ -71,15 +71,8 @@ public final class MatvecBandwidth {
                         seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes, arena);
                     }
                     if (heap) { // as WeightPlacement places a loaded model's quantized matrices
-                        // the array type WeightPlacement uses: float[] for F32, short[] for F16 / BF16, else byte[]
-                        // and, as there, viewed from the array's first cache line (ArrayAddress)
-                        int room = Math.toIntExact(bytes + ArrayAddress.LINE);
-                        MemorySegment heapSeg = switch (t) {
-                            case F32 -> MemorySegment.ofArray(new float[room / 4]);
-                            case F16, BF16 -> MemorySegment.ofArray(new short[room / 2]);
-                            default -> MemorySegment.ofArray(new byte[room]);
-                        };
-                        heapSeg = heapSeg.asSlice(ArrayAddress.alignmentPadding(heapSeg), bytes);
+                        // the array type WeightPlacement uses, viewed from a cache line as there
+                        MemorySegment heapSeg = ArrayAddress.alignedArray(t, Math.toIntExact(bytes));
                         if (placed == t) {
                             heapSeg.copyFrom(seg);
                         } else {

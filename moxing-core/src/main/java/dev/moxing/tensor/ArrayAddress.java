@@ -50,6 +50,21 @@ public final class ArrayAddress {
         return padding(segment.address());
     }
 
+    /**
+     * A new heap array of {@code bytes} (a multiple of 4) viewed from its first cache-line boundary:
+     * a float[] for F32, a short[] for F16 and BF16 (what their kernels load), a byte[] otherwise;
+     * one line longer than asked, so that the view fits whatever the array's offset.
+     */
+    public static MemorySegment alignedArray(DType elements, int bytes) {
+        int room = Math.addExact(bytes, LINE);
+        MemorySegment a = switch (elements) {
+            case F32 -> MemorySegment.ofArray(new float[room / 4]);
+            case F16, BF16 -> MemorySegment.ofArray(new short[room / 2]);
+            default -> MemorySegment.ofArray(new byte[room]);
+        };
+        return a.asSlice(alignmentPadding(a), bytes);
+    }
+
     private static int padding(long address) {
         return (int) Math.floorMod(-address, (long) LINE);
     }

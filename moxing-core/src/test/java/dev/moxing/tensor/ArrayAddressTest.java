@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ArrayAddressTest {
     @Test
@@ -40,5 +43,21 @@ class ArrayAddressTest {
         for (int k = 1; k < 64; k++) {
             assertThat(ArrayAddress.alignmentPadding(b.asSlice(k))).isEqualTo(Math.floorMod(bpad - k, 64));
         }
+    }
+    /** Arrays are viewed from a cache line (the tests run with native access, so the address is known). */
+    @ParameterizedTest
+    @ValueSource(ints = {64, 4096, 1 << 20, 24 << 20})
+    void alignedArraysStartOnACacheLine(int bytes) {
+        for (DType kind : List.of(DType.F32, DType.F16, DType.BF16, DType.I8)) {
+            MemorySegment a = ArrayAddress.alignedArray(kind, bytes);
+            assertThat(a.byteSize()).isEqualTo(bytes);
+            assertThat(ArrayAddress.alignmentPadding(a)).as(kind + " " + bytes).isZero();
+            // and the probe is not answering 0 for everything: one element further is off the line
+            assertThat(ArrayAddress.alignmentPadding(a.asSlice(4))).as(kind + " " + bytes).isEqualTo(60);
+        }
+        // the array type is the one its kernels load
+        assertThat(ArrayAddress.alignedArray(DType.F32, 64).heapBase()).get().isInstanceOf(float[].class);
+        assertThat(ArrayAddress.alignedArray(DType.F16, 64).heapBase()).get().isInstanceOf(short[].class);
+        assertThat(ArrayAddress.alignedArray(DType.Q8_0, 64).heapBase()).get().isInstanceOf(byte[].class);
     }
 }

@@ -103,7 +103,7 @@ public final class WeightPlacement {
                 slot = new Slot(s, arrayBytes.size() - 1, used, new ArrayList<>());
                 slots.put(s, slot);
                 order.add(slot);
-                used = (used + n + 63) & ~63L; // slots on cache lines (alignedArray)
+                used = (used + n + 63) & ~63L; // slots on cache lines (ArrayAddress.alignedArray)
                 arrayBytes.set(arrayBytes.size() - 1, used);
                 budget -= n;
             }
@@ -143,24 +143,6 @@ public final class WeightPlacement {
     }
 
     /**
-     * A new array of {@code kind}'s elements (F32 float[], F16 short[], else byte[]) viewed from its
-     * first cache-line boundary, {@code bytes} long (a multiple of 64). Why: a 64-byte vector load
-     * that spans two lines costs; streaming F32 rows from memory on one thread, 24-26 GB/s
-     * misaligned, 34-36 aligned (stories110M F32 decoding, paired runs: 47-53 → 55-61 tokens/s).
-     * An array that a collector later moves keeps working, at the misaligned speed; the arrays of a
-     * model beyond toy size are larger than the young generation and are allocated where they stay.
-     */
-    static MemorySegment alignedArray(DType kind, int bytes) {
-        int room = bytes + ArrayAddress.LINE;
-        MemorySegment a = switch (kind) {
-            case F32 -> MemorySegment.ofArray(new float[room / 4]);
-            case F16 -> MemorySegment.ofArray(new short[room / 2]);
-            default -> MemorySegment.ofArray(new byte[room]);
-        };
-        return a.asSlice(ArrayAddress.alignmentPadding(a), bytes);
-    }
-
-    /**
      * The background copy: one array after another, each matrix handed over as soon as it is in.
      * A failure (an array the heap cannot hold after all) stops it; the rest stay mapped.
      */
@@ -171,7 +153,11 @@ public final class WeightPlacement {
             for (Slot slot : slots) {
                 if (slot.array() != current) {
                     current = slot.array();
-                    array = alignedArray(arrayKind(slot.source().dtype()), Math.toIntExact(arrayBytes.get(current)));
+                    // viewed from a cache line: a 64-byte load spanning two lines costs (F32 rows from memory,
+                    // one thread: 24-26 GB/s misaligned, 34-36 aligned; stories110M F32 decoding 47-53 →
+                    // 55-61 tokens/s). A collector that moves the array later costs speed only; arrays of
+                    // a model beyond toy size exceed the young generation and are allocated where they stay.
+                    array = ArrayAddress.alignedArray(arrayKind(slot.source().dtype()), Math.toIntExact(arrayBytes.get(current)));
                 }
                 MemorySegment src = slot.source().segment();
                 MemorySegment heap = array.asSlice(slot.offset(), src.byteSize());

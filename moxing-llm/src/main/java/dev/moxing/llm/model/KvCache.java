@@ -114,8 +114,7 @@ public final class KvCache {
     }
 
     /** A (B, Hkv, n, D) buffer: heap floats for F32, heap bytes in the stored layout otherwise. */
-    private Tensor allocate(int n) {
-        checkFits(n);
+    private Tensor allocate(int n) { // n <= capacity, which checkFits passed at the first append
         if (type == KvCacheType.F32) return Tensor.zeros(batch, heads, n, dim);
         long bytes = type.dtype().bytesFor((long) batch * heads * n * dim);
         return Tensor.fromSegment(MemorySegment.ofArray(new byte[(int) bytes]), type.dtype(), batch, heads, n, dim);
